@@ -69,10 +69,7 @@ static uint32_t hash_more(uint32_t h, const char *s, size_t len)
     return h;
 }
 
-static uint32_t hash_name(const char *s, size_t len)
-{
-    return hash_more(FNV_OFFSET, s, len);
-}
+static uint32_t hash_name(const char *s, size_t len) { return hash_more(FNV_OFFSET, s, len); }
 
 /* The membership key continues the room's hash; '/' cannot occur in a name. */
 static uint32_t hash_member(uint32_t room_hash, const char *user, size_t len)
@@ -91,10 +88,7 @@ static bool name_ok(const char *s, size_t *len)
 
 /* ---- table mechanics -------------------------------------------------------------------- */
 
-static uint32_t ent_hash(const struct table *t, size_t i)
-{
-    return t->slots[i].hash;
-}
+static uint32_t ent_hash(const struct table *t, size_t i) { return t->slots[i].hash; }
 
 /* Puts ent in the first empty slot of its probe sequence. The table has room. */
 static void table_place(struct table *t, uint32_t hash, void *ent)
@@ -197,8 +191,8 @@ static size_t room_slot(const struct pp_index *idx, const char *name, size_t len
     }
 }
 
-static size_t member_slot(const struct pp_index *idx, const struct room_ent *room,
-                          const char *user, size_t len, uint32_t h)
+static size_t member_slot(const struct pp_index *idx, const struct room_ent *room, const char *user,
+                          size_t len, uint32_t h)
 {
     const struct table *t = &idx->members;
     if (t->cap == 0) {
@@ -217,10 +211,7 @@ static size_t member_slot(const struct pp_index *idx, const struct room_ent *roo
     }
 }
 
-static bool len_ok(size_t len)
-{
-    return len > 0 && len <= PC_NAME_MAX;
-}
+static bool len_ok(size_t len) { return len > 0 && len <= PC_NAME_MAX; }
 
 const struct pp_user *pp_index_user_find(const struct pp_index *idx, const char *name, size_t len)
 {
@@ -290,8 +281,8 @@ bool pp_access_allows(const struct pp_access *a, enum pp_op op, const char **rea
         if (a->role != PP_ROLE_NONE) {
             why = op == PP_OP_WRITE ? "room member may post" : "room member may read";
         } else {
-            why = op == PP_OP_WRITE ? "public room: anyone may post"
-                                    : "public room: anyone may read";
+            why =
+                op == PP_OP_WRITE ? "public room: anyone may post" : "public room: anyone may read";
         }
     }
     if (reason != NULL) {
@@ -342,8 +333,7 @@ void pp_index_free(struct pp_index *idx)
 
 /* ---- users ------------------------------------------------------------------------------ */
 
-int pp_index_user_put(struct pp_index *idx, const char *name, const char *password_hash,
-                      bool admin)
+int pp_index_user_put(struct pp_index *idx, const char *name, const char *password_hash, bool admin)
 {
     size_t len;
     if (!name_ok(name, &len)) {
@@ -532,8 +522,7 @@ static int member_new(struct pp_index *idx, struct room_ent *r, const char *user
     return PP_INDEX_OK;
 }
 
-int pp_index_member_set(struct pp_index *idx, const char *room, const char *user,
-                        enum pp_role role)
+int pp_index_member_set(struct pp_index *idx, const char *room, const char *user, enum pp_role role)
 {
     if (role != PP_ROLE_NONE && role != PP_ROLE_READER && role != PP_ROLE_MEMBER &&
         role != PP_ROLE_OWNER) {
@@ -547,8 +536,7 @@ int pp_index_member_set(struct pp_index *idx, const char *room, const char *user
         return rc;
     }
     if (slot == SIZE_MAX) {
-        return role == PP_ROLE_NONE ? PP_INDEX_OK
-                                    : member_new(idx, r, user, ulen, mh, role, false);
+        return role == PP_ROLE_NONE ? PP_INDEX_OK : member_new(idx, r, user, ulen, mh, role, false);
     }
     struct mem_ent *m = idx->members.slots[slot].ent;
     if (role == PP_ROLE_NONE && !m->banned) {
@@ -568,7 +556,8 @@ int pp_index_member_del(struct pp_index *idx, const char *room, const char *user
     if (rc != PP_INDEX_OK) {
         return rc;
     }
-    if (slot == SIZE_MAX || ((struct mem_ent *)idx->members.slots[slot].ent)->role == PP_ROLE_NONE) {
+    if (slot == SIZE_MAX ||
+        ((struct mem_ent *)idx->members.slots[slot].ent)->role == PP_ROLE_NONE) {
         return PP_INDEX_ENOENT;
     }
     return pp_index_member_set(idx, room, user, PP_ROLE_NONE);
@@ -597,20 +586,11 @@ int pp_index_ban_set(struct pp_index *idx, const char *room, const char *user, b
 
 /* ---- counts and iteration --------------------------------------------------------------- */
 
-size_t pp_index_user_count(const struct pp_index *idx)
-{
-    return idx->users.count;
-}
+size_t pp_index_user_count(const struct pp_index *idx) { return idx->users.count; }
 
-size_t pp_index_room_count(const struct pp_index *idx)
-{
-    return idx->rooms.count;
-}
+size_t pp_index_room_count(const struct pp_index *idx) { return idx->rooms.count; }
 
-size_t pp_index_member_count(const struct pp_index *idx)
-{
-    return idx->members.count;
-}
+size_t pp_index_member_count(const struct pp_index *idx) { return idx->members.count; }
 
 size_t pp_index_memory(const struct pp_index *idx)
 {

@@ -24,13 +24,13 @@ enum pp_visibility { PP_ROOM_PUBLIC = 0, PP_ROOM_PRIVATE = 1 };
 #define PP_INDEX_ENOUSER (-4) /* no such user (user_del) */
 #define PP_INDEX_ENOENT (-5)  /* no such membership or ban (member_del) */
 
-struct pp_user {         /* owned by the index; valid until the next change to this user */
+struct pp_user { /* owned by the index; valid until the next change to this user */
     char name[PC_NAME_MAX + 1];
     char *password_hash; /* "$7$..." or "$6$..." string owned by the index; NULL = none */
     bool admin;          /* admin flag stored in state (the `admins` option adds more) */
 };
 
-struct pp_room {         /* owned by the index; valid until the next change to this room */
+struct pp_room { /* owned by the index; valid until the next change to this room */
     char name[PC_NAME_MAX + 1];
     enum pp_visibility visibility;
 };

@@ -189,8 +189,8 @@ static int apply(struct pp_index *idx, const struct pp_change *ch)
     return PP_INDEX_EINVAL;
 }
 
-static const char *const op_names[] = {"user_put",   "user_del",   "room_put",
-                                       "room_del",   "member_set", "ban_set"};
+static const char *const op_names[] = {"user_put", "user_del",   "room_put",
+                                       "room_del", "member_set", "ban_set"};
 #define OP_COUNT (sizeof op_names / sizeof op_names[0])
 
 /* One journal line (with '\n'), malloc'd; NULL on out-of-memory. */
@@ -275,8 +275,7 @@ static const char *journal_parse(const cJSON *obj, struct pp_change *ch, uint64_
     const cJSON *v;
     switch (ch->op) {
     case PP_CHANGE_USER_PUT:
-        ch->password_hash =
-            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "password"));
+        ch->password_hash = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "password"));
         ch->admin = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "admin"));
         break;
     case PP_CHANGE_ROOM_PUT:
@@ -360,8 +359,10 @@ static int load_users(const char *path, const cJSON *users, struct pp_index *idx
         const cJSON *admin = cJSON_GetObjectItemCaseSensitive(u, "admin");
         if ((pw != NULL && !cJSON_IsString(pw) && !cJSON_IsNull(pw)) ||
             (admin != NULL && !cJSON_IsBool(admin))) {
-            set_err(err, errlen, "%s: users[%d] (%s): \"password\" must be a string and \"admin\" "
-                    "a boolean", path, i, name);
+            set_err(err, errlen,
+                    "%s: users[%d] (%s): \"password\" must be a string and \"admin\" "
+                    "a boolean",
+                    path, i, name);
             return -1;
         }
         int rc = pp_index_user_put(idx, name, cJSON_GetStringValue(pw), cJSON_IsTrue(admin));
@@ -386,16 +387,15 @@ static int load_room(const char *path, int i, const cJSON *r, struct pp_index *i
     enum pp_visibility vis;
     const cJSON *members = cJSON_GetObjectItemCaseSensitive(r, "members");
     const cJSON *bans = cJSON_GetObjectItemCaseSensitive(r, "bans");
-    if (!pp_visibility_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r,
-                                                                                 "visibility")),
-                             &vis)) {
+    if (!pp_visibility_parse(
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "visibility")), &vis)) {
         set_err(err, errlen, "%s: rooms[%d] (%s): \"visibility\" must be \"public\" or \"private\"",
                 path, i, name);
         return -1;
     }
     if ((members != NULL && !cJSON_IsArray(members)) || (bans != NULL && !cJSON_IsArray(bans))) {
-        set_err(err, errlen, "%s: rooms[%d] (%s): \"members\" and \"bans\" must be arrays", path,
-                i, name);
+        set_err(err, errlen, "%s: rooms[%d] (%s): \"members\" and \"bans\" must be arrays", path, i,
+                name);
         return -1;
     }
     int rc = pp_index_room_put(idx, name, vis);
@@ -415,8 +415,10 @@ static int load_room(const char *path, int i, const cJSON *r, struct pp_index *i
         }
         if (!pp_role_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role")),
                            &role)) {
-            set_err(err, errlen, "%s: rooms[%d] (%s): members[%d] (%s): \"role\" must be "
-                    "\"owner\", \"member\" or \"reader\"", path, i, name, j, user);
+            set_err(err, errlen,
+                    "%s: rooms[%d] (%s): members[%d] (%s): \"role\" must be "
+                    "\"owner\", \"member\" or \"reader\"",
+                    path, i, name, j, user);
             return -1;
         }
         rc = pp_index_member_set(idx, name, user, role);
@@ -509,8 +511,8 @@ static int load_snapshot(const char *path, struct pp_index *idx, uint64_t *seq, 
 
 /* Replays the journal over idx. A bad last line (a write cut short by a crash) is ignored with a
  * warning and cut off the file; a bad line before the last is an error. */
-static int replay_journal(struct pp_store *st, struct pp_index *idx, uint64_t snap_seq,
-                          char *err, size_t errlen)
+static int replay_journal(struct pp_store *st, struct pp_index *idx, uint64_t snap_seq, char *err,
+                          size_t errlen)
 {
     char *buf;
     size_t len;
@@ -746,20 +748,14 @@ int pp_store_commit(struct pp_store *st, const struct pp_index *idx, char *err, 
     return st->need_snapshot ? -1 : 0;
 }
 
-size_t pp_store_journal_entries(const struct pp_store *st)
-{
-    return st->jentries;
-}
+size_t pp_store_journal_entries(const struct pp_store *st) { return st->jentries; }
 
 void pp_store_set_compact_threshold(struct pp_store *st, size_t entries)
 {
     st->threshold = entries;
 }
 
-const char *pp_store_path(const struct pp_store *st)
-{
-    return st->path;
-}
+const char *pp_store_path(const struct pp_store *st) { return st->path; }
 
 /* ---- snapshots -------------------------------------------------------------------------- */
 
@@ -981,8 +977,7 @@ int pp_store_compact(struct pp_store *st, const struct pp_index *idx, char *err,
         return -1;
     }
     if (rename(st->tmppath, st->path) != 0) {
-        set_err(err, errlen, "%s: cannot rename to %s: %s", st->tmppath, st->path,
-                strerror(errno));
+        set_err(err, errlen, "%s: cannot rename to %s: %s", st->tmppath, st->path, strerror(errno));
         unlink(st->tmppath);
         return -1;
     }

@@ -57,9 +57,9 @@ static void test_pp_index_find_takes_unterminated_slices(void **state)
     assert_int_equal(pp_index_room_put(idx, "lobby", PP_ROOM_PUBLIC), PP_INDEX_OK);
     const char topic[] = "rooms/lobby/msg/bobby";
     assert_non_null(pp_index_room_find(idx, topic + 6, 5));
-    assert_non_null(pp_index_user_find(idx, topic + 16, 3));  /* "bob" of "bobby" */
-    assert_null(pp_index_user_find(idx, topic + 16, 5));      /* "bobby" */
-    assert_null(pp_index_room_find(idx, topic + 6, 4));       /* "lobb" */
+    assert_non_null(pp_index_user_find(idx, topic + 16, 3)); /* "bob" of "bobby" */
+    assert_null(pp_index_user_find(idx, topic + 16, 5));     /* "bobby" */
+    assert_null(pp_index_room_find(idx, topic + 6, 4));      /* "lobb" */
     assert_null(pp_index_room_find(idx, topic + 6, 0));
     assert_null(pp_index_user_find(idx, topic, 65));
 }
@@ -311,8 +311,7 @@ static void test_pp_index_holds_100k_memberships(void **state)
     char u[32], r[32];
     for (int i = 0; i < 20000; i++) {
         snprintf(u, sizeof u, "user%05d", i);
-        assert_int_equal(pp_index_user_put(idx, u, "$7$101$c2FsdHNhbHRzYWx0$aGFzaA==", false),
-                         0);
+        assert_int_equal(pp_index_user_put(idx, u, "$7$101$c2FsdHNhbHRzYWx0$aGFzaA==", false), 0);
     }
     for (int i = 0; i < 10000; i++) {
         snprintf(r, sizeof r, "room%05d", i);
@@ -358,20 +357,17 @@ static void test_pp_index_names_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_pp_index_user_put_find_update_delete, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pp_index_user_put_find_update_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pp_index_find_takes_unterminated_slices, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_pp_index_rejects_bad_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pp_index_member_needs_room, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pp_index_member_role_and_ban_are_independent, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_pp_index_room_del_drops_memberships, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pp_index_room_del_drops_memberships, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pp_index_user_del_drops_memberships_and_bans, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_pp_index_iteration_visits_each_once, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pp_index_iteration_visits_each_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pp_index_access_rule_matrix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pp_index_grow_and_delete_keep_probes_whole, setup,
                                         teardown),

@@ -135,19 +135,23 @@ static void commit(struct fixture *fx)
 
 static void some_changes(struct fixture *fx)
 {
-    change(fx, (struct pp_change){.op = PP_CHANGE_USER_PUT, .user = "alice",
-                                  .password_hash = "$7$101$c2FsdA==$aGFzaA==", .admin = true});
+    change(fx, (struct pp_change){.op = PP_CHANGE_USER_PUT,
+                                  .user = "alice",
+                                  .password_hash = "$7$101$c2FsdA==$aGFzaA==",
+                                  .admin = true});
     change(fx, (struct pp_change){.op = PP_CHANGE_USER_PUT, .user = "bob"});
-    change(fx, (struct pp_change){.op = PP_CHANGE_ROOM_PUT, .room = "lobby",
-                                  .visibility = PP_ROOM_PUBLIC});
-    change(fx, (struct pp_change){.op = PP_CHANGE_ROOM_PUT, .room = "den",
-                                  .visibility = PP_ROOM_PRIVATE});
-    change(fx, (struct pp_change){.op = PP_CHANGE_MEMBER_SET, .room = "den", .user = "alice",
-                                  .role = PP_ROLE_OWNER});
-    change(fx, (struct pp_change){.op = PP_CHANGE_MEMBER_SET, .room = "den", .user = "bob",
-                                  .role = PP_ROLE_READER});
-    change(fx, (struct pp_change){.op = PP_CHANGE_BAN_SET, .room = "lobby", .user = "mallory",
-                                  .banned = true});
+    change(fx, (struct pp_change){
+                   .op = PP_CHANGE_ROOM_PUT, .room = "lobby", .visibility = PP_ROOM_PUBLIC});
+    change(fx, (struct pp_change){
+                   .op = PP_CHANGE_ROOM_PUT, .room = "den", .visibility = PP_ROOM_PRIVATE});
+    change(fx,
+           (struct pp_change){
+               .op = PP_CHANGE_MEMBER_SET, .room = "den", .user = "alice", .role = PP_ROLE_OWNER});
+    change(fx,
+           (struct pp_change){
+               .op = PP_CHANGE_MEMBER_SET, .room = "den", .user = "bob", .role = PP_ROLE_READER});
+    change(fx, (struct pp_change){
+                   .op = PP_CHANGE_BAN_SET, .room = "lobby", .user = "mallory", .banned = true});
 }
 
 static void check_some_changes(const struct pp_index *idx)
@@ -220,17 +224,19 @@ static void test_pp_store_journal_line_format(void **state)
     char err[128];
     /* A change the index refuses is still journalled first, and replays as a skipped line. */
     assert_int_equal(pp_store_change(fx->st, fx->idx,
-                                     &(struct pp_change){.op = PP_CHANGE_MEMBER_SET, .room = "x",
-                                                         .user = "y", .role = PP_ROLE_MEMBER},
+                                     &(struct pp_change){.op = PP_CHANGE_MEMBER_SET,
+                                                         .room = "x",
+                                                         .user = "y",
+                                                         .role = PP_ROLE_MEMBER},
                                      err, sizeof err),
                      PP_INDEX_ENOROOM);
     assert_string_equal(err, "no such room");
-    change(fx, (struct pp_change){.op = PP_CHANGE_ROOM_PUT, .room = "x",
-                                  .visibility = PP_ROOM_PRIVATE});
-    change(fx, (struct pp_change){.op = PP_CHANGE_MEMBER_SET, .room = "x", .user = "y",
-                                  .role = PP_ROLE_MEMBER});
-    change(fx, (struct pp_change){.op = PP_CHANGE_BAN_SET, .room = "x", .user = "z",
-                                  .banned = true});
+    change(fx, (struct pp_change){
+                   .op = PP_CHANGE_ROOM_PUT, .room = "x", .visibility = PP_ROOM_PRIVATE});
+    change(fx, (struct pp_change){
+                   .op = PP_CHANGE_MEMBER_SET, .room = "x", .user = "y", .role = PP_ROLE_MEMBER});
+    change(fx,
+           (struct pp_change){.op = PP_CHANGE_BAN_SET, .room = "x", .user = "z", .banned = true});
     change(fx, (struct pp_change){.op = PP_CHANGE_USER_PUT, .user = "z"});
     change(fx, (struct pp_change){.op = PP_CHANGE_USER_DEL, .user = "z"});
     change(fx, (struct pp_change){.op = PP_CHANGE_ROOM_DEL, .room = "x"});
@@ -266,7 +272,8 @@ static void test_pp_store_compaction_folds_journal_into_snapshot(void **state)
         "  {\"username\":\"bob\",\"password\":null,\"admin\":false}],\n\"rooms\":[\n"
         "  {\"room\":\"den\",\"visibility\":\"private\",\"members\":[{\"username\":\"alice\","
         "\"role\":\"owner\"},{\"username\":\"bob\",\"role\":\"reader\"}],\"bans\":[]},\n"
-        "  {\"room\":\"lobby\",\"visibility\":\"public\",\"members\":[],\"bans\":[\"mallory\"]}]}\n");
+        "  "
+        "{\"room\":\"lobby\",\"visibility\":\"public\",\"members\":[],\"bans\":[\"mallory\"]}]}\n");
     /* Later changes go to the journal with the next seq. */
     change(fx, (struct pp_change){.op = PP_CHANGE_USER_DEL, .user = "bob"});
     commit(fx);
@@ -391,7 +398,8 @@ static void test_pp_store_bad_values_in_state_file_are_named(void **state)
         {"{\"users\":{}}", "\"users\" and \"rooms\" must be arrays"},
         {"{\"users\":[{\"username\":\"a/b\"}]}", "users[0].username: "},
         {"{\"users\":[{\"username\":\"a\",\"admin\":1}]}", "users[0] (a): "},
-        {"{\"rooms\":[{\"room\":\"r\",\"visibility\":\"secret\"}]}", "rooms[0] (r): \"visibility\""},
+        {"{\"rooms\":[{\"room\":\"r\",\"visibility\":\"secret\"}]}",
+         "rooms[0] (r): \"visibility\""},
         {"{\"rooms\":[{\"room\":\"r\",\"visibility\":\"public\",\"members\":[{\"username\":"
          "\"u\",\"role\":\"boss\"}]}]}",
          "rooms[0] (r): members[0] (u): \"role\""},
@@ -489,7 +497,9 @@ static void test_pp_store_100k_memberships_round_trip(void **state)
     double t1 = now_s();
     for (int i = 0; i < 100; i++) {
         snprintf(u, sizeof u, "user%05d", i);
-        change(fx, (struct pp_change){.op = PP_CHANGE_MEMBER_SET, .room = "room00001", .user = u,
+        change(fx, (struct pp_change){.op = PP_CHANGE_MEMBER_SET,
+                                      .room = "room00001",
+                                      .user = u,
                                       .role = PP_ROLE_OWNER});
         commit(fx);
     }
@@ -498,7 +508,8 @@ static void test_pp_store_100k_memberships_round_trip(void **state)
     double t3 = now_s();
     assert_int_equal(pp_index_user_count(fx->idx), 20000);
     assert_int_equal(pp_index_room_count(fx->idx), 10000);
-    assert_int_equal(pp_index_member_count(fx->idx), 100000 + 99); /* user00001 was a member already */
+    assert_int_equal(pp_index_member_count(fx->idx),
+                     100000 + 99); /* user00001 was a member already */
     struct pp_access a;
     pp_index_access(fx->idx, "room00001", 9, "user00042", 9, &a);
     assert_int_equal(a.role, PP_ROLE_OWNER);
