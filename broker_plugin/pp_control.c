@@ -295,7 +295,17 @@ char *pp_control_handle(const struct pp_control_env *env, const char *caller, bo
 {
     const char *end = NULL;
     cJSON *batch = cJSON_ParseWithLengthOpts(payload, len, &end, false);
-    if (batch == NULL) {
+    if (batch != NULL) {
+        /* Only white space may follow the object. */
+        size_t rest = (size_t)(end - payload);
+        while (rest < len && payload[rest] != '\0' && strchr(" \t\r\n", payload[rest]) != NULL) {
+            rest++;
+        }
+        if (rest < len) {
+            cJSON_Delete(batch);
+            return batch_error("malformed JSON at byte %zu", rest);
+        }
+    } else {
         const char *ep = cJSON_GetErrorPtr();
         size_t off =
             ep != NULL && ep >= payload && ep <= payload + len ? (size_t)(ep - payload) : 0;

@@ -259,13 +259,23 @@ int pp_store_snap_load(const char *path, struct pp_index *idx, uint64_t *seq, bo
     }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &end, false);
+    size_t off = 0;
+    if (root != NULL) {
+        /* Only white space may follow the top-level object. */
+        off = (size_t)(end - buf);
+        while (off < len && buf[off] != '\0' && strchr(" \t\r\n", buf[off]) != NULL) {
+            off++;
+        }
+        if (off < len) {
+            cJSON_Delete(root);
+            root = NULL;
+        }
+    } else {
+        const char *ep = cJSON_GetErrorPtr();
+        off = ep != NULL && ep >= buf && ep <= buf + len ? (size_t)(ep - buf) : 0;
+    }
     if (root == NULL) {
         size_t line, col;
-        size_t off = end != NULL && end >= buf && end <= buf + len ? (size_t)(end - buf) : 0;
-        const char *ep = cJSON_GetErrorPtr();
-        if (ep != NULL && ep >= buf && ep <= buf + len) {
-            off = (size_t)(ep - buf);
-        }
         position(buf, off, &line, &col);
         pp_store_errf(err, errlen, "%s: malformed JSON at line %zu, column %zu (byte %zu)", path,
                       line, col, off);

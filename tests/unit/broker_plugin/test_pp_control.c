@@ -135,6 +135,11 @@ static void test_pp_control_malformed_json(void **state)
     assert_string_equal(run(fx, "alice", false, "{'commands':[{'command':"),
                         q("{'responses':[{'command':'unknown','error':'malformed JSON at byte "
                           "23'}]}"));
+    /* Trailing bytes after the object are malformed too; trailing white space is not. */
+    assert_string_equal(run(fx, "alice", false, "{'commands':[]}x"),
+                        q("{'responses':[{'command':'unknown','error':'malformed JSON at byte "
+                          "15'}]}"));
+    assert_string_equal(run(fx, "alice", false, "{'commands':[]} \n"), q("{'responses':[]}"));
     assert_string_equal(run(fx, "alice", false, ""),
                         q("{'responses':[{'command':'unknown','error':'malformed JSON at byte "
                           "0'}]}"));

@@ -394,6 +394,7 @@ static void test_pp_store_bad_values_in_state_file_are_named(void **state)
         const char *text, *expect;
     } cases[] = {
         {"[]", "the top level must be an object"},
+        {"{}\n}", "malformed JSON at line 2, column 1"},
         {"{\"version\":2}", "unsupported \"version\""},
         {"{\"users\":{}}", "\"users\" and \"rooms\" must be arrays"},
         {"{\"users\":[{\"username\":\"a/b\"}]}", "users[0].username: "},
