@@ -36,6 +36,7 @@ struct pp_store {
     char *jpath;   /* journal */
     char *tmppath; /* snapshot being written */
     int jfd;       /* journal, O_APPEND; -1 when it could not be opened */
+    off_t jsize;   /* bytes of whole lines in the journal */
     uint64_t seq;  /* last sequence number used */
     size_t jentries;
     size_t threshold;
@@ -310,10 +311,12 @@ static int open_journal(struct pp_store *st, char *err, size_t errlen)
         close(st->jfd);
     }
     st->jfd = open(st->jpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (st->jfd < 0) {
+    struct stat sb;
+    if (st->jfd < 0 || fstat(st->jfd, &sb) != 0) {
         pp_store_errf(err, errlen, "%s: cannot open: %s", st->jpath, strerror(errno));
         return -1;
     }
+    st->jsize = sb.st_size;
     return 0;
 }
 
@@ -419,16 +422,21 @@ int pp_store_change(struct pp_store *st, struct pp_index *idx, const struct pp_c
             pp_store_errf(err, errlen, "out of memory");
             return PP_INDEX_ENOMEM;
         }
-        int wrc = st->jfd < 0 ? -1 : write_all(st->jfd, line, strlen(line));
+        size_t n = strlen(line);
+        int wrc = st->jfd < 0 ? -1 : write_all(st->jfd, line, n);
         int e = st->jfd < 0 ? EBADF : errno;
         free(line);
         if (wrc != 0) {
-            /* A partial line may be on disk; load ignores it if it stays last, and the next
-             * commit replaces the journal by a snapshot anyway. */
+            /* Cut any partial line, so later lines do not follow garbage; if even that fails,
+             * load ignores a bad last line. The next commit writes a full snapshot. */
+            if (st->jfd >= 0 && ftruncate(st->jfd, st->jsize) != 0) {
+                warn(st, "%s: cannot cut a failed write: %s", st->jpath, strerror(errno));
+            }
             st->need_snapshot = true;
             pp_store_errf(err, errlen, "%s: cannot write: %s", st->jpath, strerror(e));
             return PP_STORE_EIO;
         }
+        st->jsize += (off_t)n;
         st->seq++;
         st->jentries++;
         st->pending = true;
@@ -484,6 +492,7 @@ int pp_store_compact(struct pp_store *st, const struct pp_index *idx, char *err,
         pp_store_errf(err, errlen, "%s: cannot empty: %s", st->jpath, strerror(errno));
         return -1;
     }
+    st->jsize = 0;
     st->jentries = 0;
     st->pending = false;
     st->need_snapshot = false;

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -417,6 +419,45 @@ static void test_pp_store_bad_values_in_state_file_are_named(void **state)
     }
 }
 
+/* A journal write that fails (here: the file size limit) leaves the index unchanged, cuts the
+ * partial line, and makes the next commit write a full snapshot. */
+static void test_pp_store_failed_journal_write_changes_nothing(void **state)
+{
+    struct fixture *fx = *state;
+    char err[256] = "";
+    must_open(fx);
+    some_changes(fx);
+    commit(fx);
+    struct stat sb;
+    assert_int_equal(stat(fx->jpath, &sb), 0);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = (rlim_t)sb.st_size + 10;
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    int rc = pp_store_change(fx->st, fx->idx,
+                             &(struct pp_change){.op = PP_CHANGE_ROOM_PUT, .room = "attic"}, err,
+                             sizeof err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, prev);
+    assert_int_equal(rc, PP_STORE_EIO);
+    assert_non_null(strstr(err, "state.json.journal: cannot write: "));
+    assert_null(pp_index_room_find(fx->idx, "attic", 5));
+    struct stat after;
+    assert_int_equal(stat(fx->jpath, &after), 0);
+    assert_int_equal(after.st_size, sb.st_size); /* the partial line was cut */
+    /* The next commit folds everything into a snapshot. */
+    change(fx, (struct pp_change){.op = PP_CHANGE_ROOM_PUT, .room = "cellar"});
+    commit(fx);
+    assert_int_equal(pp_store_journal_entries(fx->st), 0);
+    assert_string_equal(read_text(fx->jpath), "");
+    must_open(fx);
+    assert_non_null(pp_index_room_find(fx->idx, "cellar", 6));
+    assert_null(pp_index_room_find(fx->idx, "attic", 5));
+    assert_string_equal(fx->warnings, "");
+}
+
 static void test_pp_store_reload_swaps_index(void **state)
 {
     struct fixture *fx = *state;
@@ -535,6 +576,7 @@ int main(void)
         T(test_pp_store_corrupt_journal_line_in_middle_is_an_error),
         T(test_pp_store_corrupt_state_file_names_file_and_position),
         T(test_pp_store_bad_values_in_state_file_are_named),
+        T(test_pp_store_failed_journal_write_changes_nothing),
         T(test_pp_store_reload_swaps_index),
         T(test_pp_store_failed_reload_keeps_old_index),
         T(test_pp_store_100k_memberships_round_trip),
