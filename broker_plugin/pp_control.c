@@ -294,6 +294,10 @@ char *pp_control_handle(const struct pp_control_env *env, const char *caller, bo
                         const char *payload, size_t len)
 {
     const char *end = NULL;
+    if (caller == NULL) {
+        /* The plugin admits no anonymous client; refuse rather than trust that here. */
+        return batch_error("the control API needs an authenticated user");
+    }
     cJSON *batch = cJSON_ParseWithLengthOpts(payload, len, &end, false);
     if (batch != NULL) {
         /* Only white space may follow the object. */

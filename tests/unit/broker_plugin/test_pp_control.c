@@ -157,6 +157,17 @@ static void test_pp_control_batch_shape_errors(void **state)
     assert_string_equal(run(fx, "alice", false, "{'commands':[]}"), q("{'responses':[]}"));
 }
 
+static void test_pp_control_needs_a_caller(void **state)
+{
+    struct fixture *fx = *state;
+    const char *req = "{\"commands\":[{\"command\":\"listRooms\"}]}";
+    char *out = pp_control_handle(&fx->env, NULL, false, req, strlen(req));
+    assert_non_null(out);
+    assert_string_equal(out, q("{'responses':[{'command':'unknown','error':'the control API needs "
+                               "an authenticated user'}]}"));
+    free(out);
+}
+
 static void test_pp_control_too_many_commands(void **state)
 {
     struct fixture *fx = *state;
@@ -698,6 +709,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_pp_control_malformed_json),
         T(test_pp_control_batch_shape_errors),
+        T(test_pp_control_needs_a_caller),
         T(test_pp_control_too_many_commands),
         T(test_pp_control_bad_commands),
         T(test_pp_control_batch_answers_in_order_with_correlation),
