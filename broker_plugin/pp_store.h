@@ -70,7 +70,20 @@ int pp_store_change(struct pp_store *st, struct pp_index *idx, const struct pp_c
  * changes are in the index but may not be on disk; the next commit writes a full snapshot).
  * Cheap when nothing is pending. */
 int pp_store_commit(struct pp_store *st, const struct pp_index *idx, char *err, size_t errlen);
-/* Writes a full snapshot now and empties the journal. 0, or -1 with a reason in err. */
+/* Compaction runs in a forked child by default: the broker's thread pays for the fork (about a
+ * millisecond with 100k memberships) and later for rewriting the journal's short tail, not for
+ * the snapshot. false = compact synchronously inside pp_store_commit. When SIGCHLD is ignored
+ * (children could not be waited for) or fork fails, compaction is synchronous anyway. */
+void pp_store_set_background(struct pp_store *st, bool background);
+/* Reaps a finished background compaction, if any, and drops the journal lines it folded in.
+ * Cheap when there is none; pp_store_commit calls it, and the plugin's tick may. 0, or -1 with a
+ * reason (the journal is then kept whole, which is still correct, and the next commit compacts
+ * synchronously). */
+int pp_store_poll(struct pp_store *st, char *err, size_t errlen);
+/* Blocks until a background compaction in flight is done, then as pp_store_poll. */
+int pp_store_wait(struct pp_store *st, char *err, size_t errlen);
+/* Writes a full snapshot now (synchronously, after waiting for any background one) and empties
+ * the journal. 0, or -1 with a reason in err. */
 int pp_store_compact(struct pp_store *st, const struct pp_index *idx, char *err, size_t errlen);
 /* Journal entries since the last snapshot, and the threshold that triggers compaction (default
  * PP_STORE_COMPACT_ENTRIES; 0 = never compact on commit). For tests and benchmarks. */

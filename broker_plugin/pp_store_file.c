@@ -4,15 +4,16 @@
  * 100,000 memberships costs tens of milliseconds of the broker's only thread. Here a change is a
  * write(2) of one ~100-byte line and a batch costs one fdatasync, whatever the size of the state.
  *
- * Compaction (folding the journal into a new snapshot) runs synchronously inside
- * pp_store_commit, once the journal holds PP_STORE_COMPACT_ENTRIES lines. That is a safe point:
- * the batch's responses are not yet sent and nothing else touches the index. The snapshot is
- * written with plain stdio from a sorted walk of the index (no JSON tree), which for the sizes
- * we target (100k memberships) costs a few tens of milliseconds once per 20,000 changes: about
- * a microsecond per change amortised, and no child process or thread that would have to share
- * the index with the broker. Crash safety: the snapshot records the journal sequence number it
- * includes, it replaces the old one by rename, and only then is the journal emptied; lines at
- * or below the snapshot's seq are skipped at load, so a crash between the two steps is harmless.
+ * Compaction (folding the journal into a new snapshot) starts in pp_store_commit once the journal
+ * holds PP_STORE_COMPACT_ENTRIES lines. It runs in a forked child, like Redis's BGSAVE: the
+ * child has a copy-on-write image of the index as of the fork, writes the snapshot (about 45 ms
+ * for 100k memberships) and exits; the broker goes on appending to the journal meanwhile. When
+ * the child is reaped, the journal is replaced by the lines written since the fork (by byte
+ * offset, so the rewrite costs only that tail). No thread shares the index with the broker.
+ * Crash safety: the snapshot records the journal sequence number it includes and replaces the
+ * old one by rename; lines at or below the snapshot's seq are skipped at load. So the pair on
+ * disk is valid at every step: old snapshot + whole journal, new snapshot + whole journal, new
+ * snapshot + tail.
  */
 #include "pp_store.h"
 
@@ -24,7 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -42,6 +46,11 @@ struct pp_store {
     size_t threshold;
     bool pending;       /* journal lines written since the last fsync */
     bool need_snapshot; /* a journal write or fsync failed: the next commit writes a snapshot */
+    bool background;    /* compact in a forked child */
+    pid_t child;        /* the compacting child, or 0 */
+    off_t child_jsize;  /* journal bytes the child's snapshot includes */
+    size_t child_jentries;
+    char *jtmppath; /* journal tail being written */
     pp_store_log_fn log;
     void *log_ctx;
 };
@@ -330,12 +339,14 @@ struct pp_store *pp_store_open_ex(const char *path, struct pp_index *idx, pp_sto
     }
     st->jfd = -1;
     st->threshold = PP_STORE_COMPACT_ENTRIES;
+    st->background = true;
     st->log = log;
     st->log_ctx = log_ctx;
     st->path = str_concat(path, "");
     st->jpath = str_concat(path, ".journal");
     st->tmppath = str_concat(path, ".tmp");
-    if (st->path == NULL || st->jpath == NULL || st->tmppath == NULL) {
+    st->jtmppath = str_concat(path, ".journal.tmp");
+    if (st->path == NULL || st->jpath == NULL || st->tmppath == NULL || st->jtmppath == NULL) {
         pp_store_errf(err, errlen, "out of memory");
         goto fail;
     }
@@ -365,7 +376,8 @@ struct pp_store *pp_store_open(const char *path, struct pp_index *idx, char *err
 int pp_store_reload(struct pp_store *st, struct pp_index **idx, char *err, size_t errlen)
 {
     char cerr[256];
-    if (pp_store_commit(st, *idx, cerr, sizeof cerr) != 0) {
+    if (pp_store_commit(st, *idx, cerr, sizeof cerr) != 0 ||
+        pp_store_wait(st, cerr, sizeof cerr) != 0) {
         warn(st, "before reload: %s", cerr);
     }
     struct pp_index *fresh = pp_index_new();
@@ -399,6 +411,10 @@ void pp_store_close(struct pp_store *st)
     if (st == NULL) {
         return;
     }
+    char werr[256];
+    if (pp_store_wait(st, werr, sizeof werr) != 0) {
+        warn(st, "at close: %s", werr);
+    }
     if (st->jfd >= 0) {
         if (st->pending && fdatasync(st->jfd) != 0) {
             warn(st, "%s: fsync failed at close: %s", st->jpath, strerror(errno));
@@ -408,6 +424,7 @@ void pp_store_close(struct pp_store *st)
     free(st->path);
     free(st->jpath);
     free(st->tmppath);
+    free(st->jtmppath);
     free(st);
 }
 
@@ -448,6 +465,154 @@ int pp_store_change(struct pp_store *st, struct pp_index *idx, const struct pp_c
     return rc;
 }
 
+/* ---- background compaction -------------------------------------------------------------- */
+
+/* Whether a child could be waited for: not when SIGCHLD is ignored (children are then reaped by
+ * the kernel and waitpid cannot report how they ended). */
+static bool children_waitable(void)
+{
+    struct sigaction sa;
+    if (sigaction(SIGCHLD, NULL, &sa) != 0) {
+        return false;
+    }
+    return sa.sa_handler != SIG_IGN && (sa.sa_flags & SA_NOCLDWAIT) == 0;
+}
+
+/* Starts a compaction: in a child when possible, else synchronously. */
+static int compact_start(struct pp_store *st, const struct pp_index *idx, char *err, size_t errlen)
+{
+    if (!st->background || !children_waitable()) {
+        return pp_store_compact(st, idx, err, errlen);
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        warn(st, "cannot fork to compact (%s); compacting here", strerror(errno));
+        return pp_store_compact(st, idx, err, errlen);
+    }
+    if (pid == 0) {
+        /* The child: its copy of the index is frozen at the fork. Write, then leave without
+         * running the broker's exit handlers or flushing its stdio buffers. */
+        _exit(pp_store_snap_save(st->path, st->tmppath, idx, st->seq, NULL, 0) == 0 ? 0 : 1);
+    }
+    st->child = pid;
+    st->child_jsize = st->jsize;
+    st->child_jentries = st->jentries;
+    return 0;
+}
+
+/* Reads the journal from byte off to its end into *buf (malloc'd). 0, or -1 with errno. */
+static int read_tail(const char *path, off_t off, char **buf, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        int e = errno;
+        if (fd >= 0) {
+            close(fd);
+        }
+        errno = e;
+        return -1;
+    }
+    size_t want = sb.st_size > off ? (size_t)(sb.st_size - off) : 0, n = 0;
+    char *b = malloc(want + 1);
+    while (b != NULL && n < want) {
+        ssize_t r = pread(fd, b + n, want - n, off + (off_t)n);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            break;
+        }
+        n += (size_t)r;
+    }
+    close(fd);
+    if (b == NULL || n < want) {
+        free(b);
+        errno = b == NULL ? ENOMEM : EIO;
+        return -1;
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+/* The child's snapshot holds the journal's first child_jsize bytes: keep only the rest. The
+ * cost is that of the lines written since the fork, not of the whole journal. */
+static int drop_journal_head(struct pp_store *st, char *err, size_t errlen)
+{
+    char *buf;
+    size_t len;
+    if (read_tail(st->jpath, st->child_jsize, &buf, &len) != 0) {
+        pp_store_errf(err, errlen, "%s: cannot read: %s", st->jpath, strerror(errno));
+        return -1;
+    }
+    int fd = open(st->jtmppath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int rc = -1;
+    if (fd < 0) {
+        pp_store_errf(err, errlen, "%s: cannot create: %s", st->jtmppath, strerror(errno));
+    } else if (write_all(fd, buf, len) != 0 || fdatasync(fd) != 0) {
+        pp_store_errf(err, errlen, "%s: cannot write: %s", st->jtmppath, strerror(errno));
+    } else if (rename(st->jtmppath, st->jpath) != 0 || pp_store_fsync_dir(st->jpath) != 0) {
+        pp_store_errf(err, errlen, "%s: cannot replace the journal: %s", st->jtmppath,
+                      strerror(errno));
+    } else {
+        rc = 0;
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (rc != 0) {
+        unlink(st->jtmppath);
+    }
+    free(buf);
+    if (rc == 0 && open_journal(st, err, errlen) == 0) {
+        st->jentries -= st->child_jentries;
+        return 0;
+    }
+    return -1;
+}
+
+/* Reaps the child (waiting for it when block) and folds its result in. */
+static int compact_finish(struct pp_store *st, bool block, char *err, size_t errlen)
+{
+    if (st->child == 0) {
+        return 0;
+    }
+    int status = 0;
+    pid_t r;
+    do {
+        r = waitpid(st->child, &status, block ? 0 : WNOHANG);
+    } while (r < 0 && errno == EINTR);
+    if (r == 0) {
+        return 0; /* still writing */
+    }
+    st->child = 0;
+    if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        /* Nothing lost: the journal is whole. Compact here at the next commit instead. */
+        st->need_snapshot = true;
+        pp_store_errf(err, errlen, "%s: background snapshot failed (%s)", st->path,
+                      r < 0 ? strerror(errno) : "child exited with an error");
+        return -1;
+    }
+    if (drop_journal_head(st, err, errlen) != 0) {
+        st->need_snapshot = true;
+        return -1;
+    }
+    return 0;
+}
+
+int pp_store_poll(struct pp_store *st, char *err, size_t errlen)
+{
+    return compact_finish(st, false, err, errlen);
+}
+
+int pp_store_wait(struct pp_store *st, char *err, size_t errlen)
+{
+    return compact_finish(st, true, err, errlen);
+}
+
+void pp_store_set_background(struct pp_store *st, bool background) { st->background = background; }
+
 int pp_store_commit(struct pp_store *st, const struct pp_index *idx, char *err, size_t errlen)
 {
     if (st == NULL) {
@@ -461,9 +626,17 @@ int pp_store_commit(struct pp_store *st, const struct pp_index *idx, char *err, 
             st->pending = false;
         }
     }
-    if (st->need_snapshot || (st->threshold > 0 && st->jentries >= st->threshold)) {
-        char cerr[256];
+    char cerr[256];
+    if (pp_store_poll(st, cerr, sizeof cerr) != 0) {
+        warn(st, "%s", cerr);
+    }
+    if (st->need_snapshot) {
         if (pp_store_compact(st, idx, cerr, sizeof cerr) != 0) {
+            pp_store_errf(err, errlen, "%s", cerr);
+            return -1;
+        }
+    } else if (st->threshold > 0 && st->jentries >= st->threshold && st->child == 0) {
+        if (compact_start(st, idx, cerr, sizeof cerr) != 0) {
             pp_store_errf(err, errlen, "%s", cerr);
             return -1;
         }
@@ -484,6 +657,10 @@ const char *pp_store_path(const struct pp_store *st) { return st->path; }
 
 int pp_store_compact(struct pp_store *st, const struct pp_index *idx, char *err, size_t errlen)
 {
+    char werr[256];
+    if (pp_store_wait(st, werr, sizeof werr) != 0) {
+        warn(st, "%s", werr); /* whatever it left, the snapshot below supersedes */
+    }
     if (pp_store_snap_save(st->path, st->tmppath, idx, st->seq, err, errlen) != 0) {
         return -1;
     }

@@ -487,7 +487,7 @@ static int write_snapshot(FILE *f, const struct pp_index *idx, uint64_t seq)
     return rc;
 }
 
-static int fsync_dir(const char *path)
+int pp_store_fsync_dir(const char *path)
 {
     char *dir = strdup(path);
     if (dir == NULL) {
@@ -543,7 +543,7 @@ int pp_store_snap_save(const char *path, const char *tmppath, const struct pp_in
         unlink(tmppath);
         return -1;
     }
-    if (fsync_dir(path) != 0) {
+    if (pp_store_fsync_dir(path) != 0) {
         pp_store_errf(err, errlen, "%s: cannot fsync its directory: %s", path, strerror(errno));
         return -1;
     }

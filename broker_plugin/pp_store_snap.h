@@ -26,6 +26,8 @@ void pp_store_errf(char *err, size_t errlen, const char *fmt, ...)
 /* Reads a whole file into *buf (malloc'd, NUL-terminated, caller frees). 0, or -1 with errno
  * (ENOENT when it does not exist). */
 int pp_store_read_file(const char *path, char **buf, size_t *len);
+/* fsyncs the directory holding path (after a rename into it). 0 or -1 with errno. */
+int pp_store_fsync_dir(const char *path);
 /* A short text for a PP_INDEX_E* code. Static string. */
 const char *pp_store_index_error(int rc);
 

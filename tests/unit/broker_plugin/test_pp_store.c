@@ -62,10 +62,11 @@ static int teardown(void **state)
     struct fixture *fx = *state;
     char p[200];
     close_store(fx);
-    const char *names[] = {"state.json", "state.json.journal", "state.json.tmp"};
-    for (size_t i = 0; i < 3; i++) {
+    const char *names[] = {"state.json", "state.json.journal", "state.json.tmp",
+                           "state.json.journal.tmp"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(p, sizeof p, "%s/%s", fx->dir, names[i]);
-        unlink(p);
+        remove(p);
     }
     rmdir(fx->dir);
     free(fx);
@@ -263,6 +264,7 @@ static void test_pp_store_compaction_folds_journal_into_snapshot(void **state)
     struct fixture *fx = *state;
     must_open(fx);
     pp_store_set_compact_threshold(fx->st, 7);
+    pp_store_set_background(fx->st, false);
     some_changes(fx);
     commit(fx);
     assert_int_equal(pp_store_journal_entries(fx->st), 0);
@@ -283,6 +285,63 @@ static void test_pp_store_compaction_folds_journal_into_snapshot(void **state)
     must_open(fx);
     assert_null(pp_index_user_find(fx->idx, "bob", 3));
     assert_int_equal(pp_index_member_count(fx->idx), 2);
+}
+
+/* In the background: the broker goes on writing while the child snapshots; afterwards the journal
+ * holds exactly the lines written since the fork. */
+static void test_pp_store_background_compaction_keeps_later_lines(void **state)
+{
+    struct fixture *fx = *state;
+    char err[256] = "";
+    must_open(fx);
+    pp_store_set_compact_threshold(fx->st, 7);
+    some_changes(fx);
+    commit(fx); /* forks */
+    change(fx, (struct pp_change){.op = PP_CHANGE_USER_DEL, .user = "bob"});
+    change(fx, (struct pp_change){.op = PP_CHANGE_ROOM_PUT, .room = "attic"});
+    commit(fx);
+    assert_int_equal(pp_store_wait(fx->st, err, sizeof err), 0);
+    assert_int_equal(pp_store_poll(fx->st, err, sizeof err), 0); /* nothing left to reap */
+    assert_int_equal(pp_store_journal_entries(fx->st), 2);
+    assert_string_equal(read_text(fx->jpath),
+                        "{\"seq\":8,\"op\":\"user_del\",\"user\":\"bob\"}\n"
+                        "{\"seq\":9,\"op\":\"room_put\",\"room\":\"attic\",\"visibility\":"
+                        "\"public\"}\n");
+    assert_non_null(strstr(read_text(fx->path), "{\"version\":1,\"seq\":7,"));
+    assert_non_null(strstr(read_text(fx->path), "\"username\":\"bob\""));
+    /* Appends go on after the rewrite, and everything loads back. */
+    change(fx, (struct pp_change){.op = PP_CHANGE_ROOM_DEL, .room = "lobby"});
+    commit(fx);
+    assert_int_equal(pp_store_journal_entries(fx->st), 3);
+    must_open(fx);
+    assert_null(pp_index_user_find(fx->idx, "bob", 3));
+    assert_non_null(pp_index_room_find(fx->idx, "attic", 5));
+    assert_null(pp_index_room_find(fx->idx, "lobby", 5));
+    assert_non_null(pp_index_room_find(fx->idx, "den", 3));
+    assert_int_equal(pp_index_member_count(fx->idx), 1); /* den: alice (bob went with his user) */
+    assert_string_equal(fx->warnings, "");
+}
+
+/* A child that cannot write its snapshot loses nothing: the journal stays whole and the next
+ * commit compacts in the broker's thread. */
+static void test_pp_store_failed_background_compaction_keeps_journal(void **state)
+{
+    struct fixture *fx = *state;
+    char err[256] = "", tmp[200];
+    must_open(fx);
+    snprintf(tmp, sizeof tmp, "%s.tmp", fx->path);
+    assert_int_equal(mkdir(tmp, 0700), 0); /* the child's open(O_TRUNC) of it fails */
+    pp_store_set_compact_threshold(fx->st, 7);
+    some_changes(fx);
+    commit(fx);
+    assert_int_equal(pp_store_wait(fx->st, err, sizeof err), -1);
+    assert_non_null(strstr(err, "background snapshot failed"));
+    assert_int_equal(count_lines(fx->jpath), 7);
+    assert_int_equal(rmdir(tmp), 0);
+    commit(fx); /* compacts here */
+    assert_int_equal(pp_store_journal_entries(fx->st), 0);
+    must_open(fx);
+    check_some_changes(fx->idx);
 }
 
 static void test_pp_store_compact_then_reopen_round_trips(void **state)
@@ -569,6 +628,8 @@ int main(void)
         T(test_pp_store_journal_replays_after_restart),
         T(test_pp_store_journal_line_format),
         T(test_pp_store_compaction_folds_journal_into_snapshot),
+        T(test_pp_store_background_compaction_keeps_later_lines),
+        T(test_pp_store_failed_background_compaction_keeps_journal),
         T(test_pp_store_compact_then_reopen_round_trips),
         T(test_pp_store_journal_lines_below_snapshot_seq_are_skipped),
         T(test_pp_store_truncated_last_journal_line_is_ignored),
