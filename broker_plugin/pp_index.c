@@ -6,7 +6,9 @@
  * tables grow. A slot keeps the entry's 32-bit hash, so a probe compares names only on a hash
  * match. Memberships are keyed by (room entry, user name); their hash continues the room
  * name's hash over a separator and the user name, so pp_index_access hashes each slice once.
- * Each room also chains its memberships (for getRoom and room deletion).
+ * Each room chains its memberships (getRoom, room deletion), and so does each user name, stored
+ * once in a fourth table whether or not the user has an account (user deletion costs as many
+ * steps as the user has memberships).
  */
 #include "pp_index.h"
 
@@ -41,18 +43,28 @@ struct room_ent {
     size_t nmembers;
 };
 
+/* A user name that holds memberships or bans, whether or not it is in the user table (token-only
+ * identities can be members). Each name is stored once; its memberships are chained here, so
+ * deleting a user touches only that user's entries. Freed with its last membership. */
+struct name_ent {
+    uint32_t hash;
+    uint8_t len;
+    struct mem_ent *head; /* this name's memberships and bans */
+    char name[PC_NAME_MAX + 1];
+};
+
 struct mem_ent {
     struct room_ent *room;
-    struct mem_ent *prev, *next; /* the room's chain */
+    struct name_ent *user;
+    struct mem_ent *prev, *next;   /* the room's chain */
+    struct mem_ent *uprev, *unext; /* the name's chain */
     uint32_t hash;
-    uint8_t user_len;
     uint8_t role; /* enum pp_role */
     bool banned;
-    char user[PC_NAME_MAX + 1];
 };
 
 struct pp_index {
-    struct table users, rooms, members;
+    struct table users, rooms, members, names;
     size_t bytes; /* entries and strings; tables are counted from their capacity */
 };
 
@@ -204,8 +216,26 @@ static size_t member_slot(const struct pp_index *idx, const struct room_ent *roo
         if (e == NULL) {
             return SIZE_MAX;
         }
-        if (t->slots[i].hash == h && e->room == room && e->user_len == len &&
-            memcmp(e->user, user, len) == 0) {
+        if (t->slots[i].hash == h && e->room == room && e->user->len == len &&
+            memcmp(e->user->name, user, len) == 0) {
+            return i;
+        }
+    }
+}
+
+static size_t name_slot(const struct pp_index *idx, const char *name, size_t len, uint32_t h)
+{
+    const struct table *t = &idx->names;
+    if (t->cap == 0) {
+        return SIZE_MAX;
+    }
+    size_t mask = t->cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        const struct name_ent *e = t->slots[i].ent;
+        if (e == NULL) {
+            return SIZE_MAX;
+        }
+        if (t->slots[i].hash == h && e->len == len && memcmp(e->name, name, len) == 0) {
             return i;
         }
     }
@@ -322,12 +352,16 @@ void pp_index_free(struct pp_index *idx)
     for (size_t i = 0; i < idx->members.cap; i++) {
         free(idx->members.slots[i].ent);
     }
+    for (size_t i = 0; i < idx->names.cap; i++) {
+        free(idx->names.slots[i].ent);
+    }
     for (size_t i = 0; i < idx->rooms.cap; i++) {
         free(idx->rooms.slots[i].ent);
     }
     free(idx->users.slots);
     free(idx->rooms.slots);
     free(idx->members.slots);
+    free(idx->names.slots);
     free(idx);
 }
 
@@ -391,9 +425,23 @@ static void member_remove_at(struct pp_index *idx, size_t i)
         m->next->prev = m->prev;
     }
     r->nmembers--;
+    struct name_ent *n = m->user;
+    if (m->uprev != NULL) {
+        m->uprev->unext = m->unext;
+    } else {
+        n->head = m->unext;
+    }
+    if (m->unext != NULL) {
+        m->unext->uprev = m->uprev;
+    }
     table_remove_at(&idx->members, i);
     idx->bytes -= sizeof *m;
     free(m);
+    if (n->head == NULL) {
+        table_remove_at(&idx->names, name_slot(idx, n->name, n->len, n->hash));
+        idx->bytes -= sizeof *n;
+        free(n);
+    }
 }
 
 int pp_index_user_del(struct pp_index *idx, const char *name)
@@ -409,17 +457,15 @@ int pp_index_user_del(struct pp_index *idx, const char *name)
     struct user_ent *u = idx->users.slots[i].ent;
     table_remove_at(&idx->users, i);
     user_ent_free(idx, u);
-    /* One probe per room rather than a walk over every membership: rooms are fewer. */
-    if (idx->members.count > 0) {
-        for (size_t k = 0; k < idx->rooms.cap; k++) {
-            struct room_ent *r = idx->rooms.slots[k].ent;
-            if (r == NULL || r->nmembers == 0) {
-                continue;
-            }
-            size_t m = member_slot(idx, r, name, len, hash_member(r->hash, name, len));
-            if (m != SIZE_MAX) {
-                member_remove_at(idx, m);
-            }
+    /* The name's own chain: as many steps as the user has memberships and bans. */
+    size_t k = name_slot(idx, name, len, hash_name(name, len));
+    if (k != SIZE_MAX) {
+        const struct name_ent *n = idx->names.slots[k].ent;
+        bool more = true;
+        while (more) {
+            const struct mem_ent *m = n->head;
+            more = m->unext != NULL; /* removing the last one frees n */
+            member_remove_at(idx, member_slot(idx, m->room, name, len, m->hash));
         }
     }
     return PP_INDEX_OK;
@@ -467,7 +513,7 @@ int pp_index_room_del(struct pp_index *idx, const char *name)
     struct room_ent *r = idx->rooms.slots[i].ent;
     while (r->head != NULL) {
         struct mem_ent *m = r->head;
-        size_t k = member_slot(idx, r, m->user, m->user_len, m->hash);
+        size_t k = member_slot(idx, r, m->user->name, m->user->len, m->hash);
         member_remove_at(idx, k);
     }
     table_remove_at(&idx->rooms, i);
@@ -500,23 +546,47 @@ static int member_locate(const struct pp_index *idx, const char *room, const cha
 static int member_new(struct pp_index *idx, struct room_ent *r, const char *user, size_t ulen,
                       uint32_t mh, enum pp_role role, bool banned)
 {
+    uint32_t nh = hash_name(user, ulen);
+    size_t k = name_slot(idx, user, ulen, nh);
+    struct name_ent *n = k == SIZE_MAX ? NULL : idx->names.slots[k].ent;
+    struct name_ent *fresh = NULL;
+    if (n == NULL) {
+        fresh = calloc(1, sizeof *fresh);
+        if (fresh == NULL || table_reserve(&idx->names) != PP_INDEX_OK) {
+            free(fresh);
+            return PP_INDEX_ENOMEM;
+        }
+        n = fresh;
+    }
     struct mem_ent *m = calloc(1, sizeof *m);
     if (m == NULL || table_reserve(&idx->members) != PP_INDEX_OK) {
         free(m);
+        free(fresh);
         return PP_INDEX_ENOMEM;
     }
+    if (fresh != NULL) {
+        fresh->hash = nh;
+        fresh->len = (uint8_t)ulen;
+        memcpy(fresh->name, user, ulen + 1);
+        table_insert(&idx->names, nh, fresh);
+        idx->bytes += sizeof *fresh;
+    }
     m->room = r;
+    m->user = n;
     m->hash = mh;
-    m->user_len = (uint8_t)ulen;
     m->role = (uint8_t)role;
     m->banned = banned;
-    memcpy(m->user, user, ulen + 1);
     m->next = r->head;
     if (r->head != NULL) {
         r->head->prev = m;
     }
     r->head = m;
     r->nmembers++;
+    m->unext = n->head;
+    if (n->head != NULL) {
+        n->head->uprev = m;
+    }
+    n->head = m;
     table_insert(&idx->members, mh, m);
     idx->bytes += sizeof *m;
     return PP_INDEX_OK;
@@ -595,7 +665,8 @@ size_t pp_index_member_count(const struct pp_index *idx) { return idx->members.c
 size_t pp_index_memory(const struct pp_index *idx)
 {
     return sizeof *idx + idx->bytes +
-           (idx->users.cap + idx->rooms.cap + idx->members.cap) * sizeof(struct slot);
+           (idx->users.cap + idx->rooms.cap + idx->members.cap + idx->names.cap) *
+               sizeof(struct slot);
 }
 
 int pp_index_users_each(const struct pp_index *idx, pp_index_user_fn fn, void *ctx)
@@ -638,7 +709,7 @@ int pp_index_members_each(const struct pp_index *idx, const char *room, pp_index
         return PP_INDEX_ENOROOM;
     }
     for (const struct mem_ent *m = r->head; m != NULL; m = m->next) {
-        int rc = fn(ctx, &r->pub, m->user, (enum pp_role)m->role, m->banned);
+        int rc = fn(ctx, &r->pub, m->user->name, (enum pp_role)m->role, m->banned);
         if (rc != 0) {
             return rc;
         }

@@ -177,6 +177,38 @@ static void test_pp_index_user_del_drops_memberships_and_bans(void **state)
     assert_int_equal(pp_index_room_member_count(idx, "room3"), 1);
 }
 
+static void test_pp_index_members_without_account(void **state)
+{
+    struct pp_index *idx = *state;
+    struct pp_access a;
+    char r[16];
+    for (int i = 0; i < 3; i++) {
+        snprintf(r, sizeof r, "r%d", i);
+        assert_int_equal(pp_index_room_put(idx, r, PP_ROOM_PRIVATE), PP_INDEX_OK);
+        assert_int_equal(pp_index_member_set(idx, r, "ghost", PP_ROLE_MEMBER), PP_INDEX_OK);
+    }
+    assert_int_equal(pp_index_ban_set(idx, "r1", "ghost", true), PP_INDEX_OK);
+    /* No account: user_del says so and leaves the memberships alone. */
+    assert_int_equal(pp_index_user_del(idx, "ghost"), PP_INDEX_ENOUSER);
+    assert_int_equal(pp_index_member_count(idx), 3);
+    /* Emptying the name and filling it again (its entry is freed and made anew). */
+    assert_int_equal(pp_index_member_del(idx, "r0", "ghost"), PP_INDEX_OK);
+    assert_int_equal(pp_index_member_del(idx, "r2", "ghost"), PP_INDEX_OK);
+    assert_int_equal(pp_index_member_del(idx, "r1", "ghost"), PP_INDEX_OK);
+    assert_int_equal(pp_index_ban_set(idx, "r1", "ghost", false), PP_INDEX_OK);
+    assert_int_equal(pp_index_member_count(idx), 0);
+    assert_int_equal(pp_index_member_set(idx, "r2", "ghost", PP_ROLE_READER), PP_INDEX_OK);
+    pp_index_access(idx, "r2", 2, "ghost", 5, &a);
+    assert_int_equal(a.role, PP_ROLE_READER);
+    /* An account made later covers the memberships made before it. */
+    assert_int_equal(pp_index_user_put(idx, "ghost", NULL, false), PP_INDEX_OK);
+    assert_int_equal(pp_index_user_del(idx, "ghost"), PP_INDEX_OK);
+    assert_int_equal(pp_index_member_count(idx), 0);
+    /* A user with no memberships deletes cleanly. */
+    assert_int_equal(pp_index_user_put(idx, "plain", NULL, false), PP_INDEX_OK);
+    assert_int_equal(pp_index_user_del(idx, "plain"), PP_INDEX_OK);
+}
+
 struct count_ctx {
     int users, rooms, members, banned;
 };
@@ -367,6 +399,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pp_index_room_del_drops_memberships, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pp_index_user_del_drops_memberships_and_bans, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_pp_index_members_without_account, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pp_index_iteration_visits_each_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pp_index_access_rule_matrix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pp_index_grow_and_delete_keep_probes_whole, setup,
