@@ -27,6 +27,9 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -484,14 +487,22 @@ static int compact_start(struct pp_store *st, const struct pp_index *idx, char *
     if (!st->background || !children_waitable()) {
         return pp_store_compact(st, idx, err, errlen);
     }
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         warn(st, "cannot fork to compact (%s); compacting here", strerror(errno));
         return pp_store_compact(st, idx, err, errlen);
     }
     if (pid == 0) {
-        /* The child: its copy of the index is frozen at the fork. Write, then leave without
-         * running the broker's exit handlers or flushing its stdio buffers. */
+        /* The child: its copy of the index is frozen at the fork. It must not outlive the broker:
+         * a restarted broker may be writing the same files. */
+#ifdef __linux__
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+        if (getppid() != parent) {
+            _exit(1);
+        }
+        /* Write, then leave without running the broker's exit handlers or flushing its stdio. */
         _exit(pp_store_snap_save(st->path, st->tmppath, idx, st->seq, NULL, 0) == 0 ? 0 : 1);
     }
     st->child = pid;
