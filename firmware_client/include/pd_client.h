@@ -204,7 +204,8 @@ enum pd_status pd_unsubscribe(struct pd_client *c, const char *filter, uint16_t 
 
 /* Queue DISCONNECT and enter PD_ST_DISCONNECTING; pd_poll() writes it, then goes to
  * PD_ST_IDLE with PD_EV_DISCONNECTED(PD_OK) (the will is not published). Held QoS 1 messages
- * are kept for the next session. Returns PD_OK or PD_ERR_STATE (not connected/connecting). */
+ * (sent or not yet sent) are kept for the next session. Returns PD_OK, PD_ERR_STATE (not
+ * connected/connecting) or PD_ERR_BUSY (txbuf full; poll and retry). */
 enum pd_status pd_disconnect(struct pd_client *c);
 
 /* Drop the connection at once, without DISCONNECT (the broker publishes the will): state

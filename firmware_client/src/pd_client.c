@@ -1,0 +1,386 @@
+/* The session: connect, the poll loop (receive, timers, send), publish/subscribe entry points. */
+#include <string.h>
+
+#include "pd_inflight.h"
+#include "pd_parse.h"
+#include "pd_queue.h"
+
+#define F_PING 0x01u /* PINGREQ queued, PINGRESP awaited since wait_since */
+
+static void emit(struct pd_client *c, const struct pd_event *ev)
+{
+    if (c->on_event) {
+        c->on_event(c, ev, c->user);
+    }
+}
+
+void pd_abort(struct pd_client *c)
+{
+    c->state = PD_ST_IDLE;
+    c->tx_len = c->tx_held;
+    c->tx_end = 0;
+    c->rx_len = 0;
+    c->rx_skip = 0;
+    c->flags = 0;
+    pd_win_requeue(c, false, 0);
+}
+
+/* The link is over: reset, tell the application once, return the reason. */
+static enum pd_status fail(struct pd_client *c, enum pd_status st)
+{
+    struct pd_event ev;
+    memset(&ev, 0, sizeof ev);
+    pd_abort(c);
+    ev.type = PD_EV_DISCONNECTED;
+    ev.status = st;
+    emit(c, &ev);
+    return st;
+}
+
+enum pd_status pd_client_init(struct pd_client *c, const struct pd_transport *tr, uint8_t *txbuf,
+                              size_t txlen, uint8_t *rxbuf, size_t rxlen, pd_event_fn on_event,
+                              void *user)
+{
+    if (!c || !tr || !tr->send || !tr->recv || !txbuf || !rxbuf || txlen < 16u ||
+        txlen > 65535u || rxlen < 16u || rxlen > 65535u) {
+        return PD_ERR_PARAM;
+    }
+    memset(c, 0, sizeof *c);
+    c->tr = tr;
+    c->tx = txbuf;
+    c->tx_cap = (uint16_t)txlen;
+    c->rx = rxbuf;
+    c->rx_cap = (uint16_t)rxlen;
+    c->on_event = on_event;
+    c->user = user;
+    return PD_OK;
+}
+
+enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opts, uint32_t now_ms)
+{
+    const struct pd_will *w;
+    struct pd_body b;
+    enum pd_status st;
+    if (!c || !opts) {
+        return PD_ERR_PARAM;
+    }
+    w = opts->will;
+    if (w && (!w->topic || !*w->topic || w->qos > 1u || (!w->payload && w->len))) {
+        return PD_ERR_PARAM;
+    }
+    if (c->state != PD_ST_IDLE) {
+        return PD_ERR_STATE;
+    }
+    pd_abort(c);
+    pd_win_gc(c);
+    memset(&b, 0, sizeof b);
+    b.conn = opts;
+    st = pd_queue(c, PD_T_CONNECT, 0, &b, 0, NULL);
+    if (st != PD_OK) {
+        return PD_ERR_TOO_BIG; /* the queue is empty: it can never fit */
+    }
+    c->state = PD_ST_CONNECTING;
+    c->keepalive_s = opts->keepalive_s;
+    c->wait_since = now_ms;
+    c->last_tx = now_ms;
+    c->last_rx = now_ms;
+    return PD_OK;
+}
+
+/* An incoming PUBLISH larger than rxbuf: its first rx_cap bytes are in rx. Acknowledge it if
+ * QoS 1 and the id is inside that prefix, count it, and skip the rest. */
+static enum pd_status drop_big(struct pd_client *c, uint32_t hl, uint32_t total)
+{
+    struct pd_event ev;
+    uint32_t qos = (c->rx[0] >> 1) & 3u;
+    uint32_t at = hl + 2u + ((uint32_t)c->rx[hl] << 8 | c->rx[hl + 1u]);
+    memset(&ev, 0, sizeof ev);
+    if (qos > 1u) {
+        return qos == 3u ? PD_ERR_MALFORMED : PD_ERR_PROTOCOL;
+    }
+    if (qos && at + 2u <= c->rx_cap) {
+        ev.id = (uint16_t)((unsigned)c->rx[at] << 8 | c->rx[at + 1u]);
+        if (ev.id) {
+            (void)pd_queue(c, PD_T_PUBACK, ev.id, NULL, 0, NULL); /* room is reserved */
+        }
+    }
+    if (c->dropped != 0xFFFFu) {
+        c->dropped++;
+    }
+    c->rx_skip = total - c->rx_len;
+    c->rx_len = 0;
+    ev.type = PD_EV_DROPPED;
+    ev.len = total - hl;
+    ev.qos = (uint8_t)qos;
+    emit(c, &ev);
+    return PD_OK;
+}
+
+/* One complete packet of total bytes is in rx. */
+static enum pd_status dispatch(struct pd_client *c, uint32_t total)
+{
+    struct pd_event ev;
+    enum pd_status st = pd_parse_packet(c->rx, total, &ev);
+    if (st != PD_OK) {
+        return st;
+    }
+    switch (ev.type) {
+    case PD_EV_CONNACK:
+        if (c->state != PD_ST_CONNECTING) {
+            return PD_ERR_PROTOCOL;
+        }
+        if (!ev.code) {
+            c->state = PD_ST_CONNECTED;
+            c->attempt = 0;
+        }
+        emit(c, &ev);
+        return ev.status; /* PD_ERR_REFUSED on a refusal */
+    case PD_EV_MESSAGE:
+        if (c->state == PD_ST_CONNECTING) {
+            return PD_ERR_PROTOCOL;
+        }
+        if (ev.qos) {
+            (void)pd_queue(c, PD_T_PUBACK, ev.id, NULL, 0, NULL); /* room is reserved */
+        }
+        break;
+    case PD_EV_PUBACK:
+        if (!pd_win_release(c, ev.id, 0)) {
+            return PD_OK; /* unknown id: nothing to release, nothing to report */
+        }
+        break;
+    case PD_EV_SUBACK:
+    case PD_EV_UNSUBACK:
+        if (!pd_win_release(c, ev.id,
+                            ev.type == PD_EV_SUBACK ? PD_W_SUB : (PD_W_SUB | PD_W_ACK))) {
+            return PD_OK;
+        }
+        break;
+    default: /* PINGRESP */
+        c->flags &= (uint8_t)~F_PING;
+        return PD_OK;
+    }
+    emit(c, &ev);
+    return PD_OK;
+}
+
+/* Read and handle up to PD_POLL_MAX_PACKETS packets. Only the bytes of the current packet are
+ * asked for, so an oversize one can be skipped without losing its successor. */
+static enum pd_status receive(struct pd_client *c, uint32_t now_ms)
+{
+    unsigned done = 0;
+    while (done < PD_POLL_MAX_PACKETS && c->state != PD_ST_IDLE) {
+        uint32_t hl;
+        uint32_t rem;
+        uint32_t want;
+        int32_t r;
+        uint8_t *dst = c->rx + c->rx_len;
+        if ((uint32_t)(c->tx_cap - c->tx_len) < 4u) {
+            break; /* keep room for the PUBACK or PINGREQ this packet may need */
+        }
+        if (c->rx_skip) {
+            dst = c->rx;
+            want = c->rx_skip < c->rx_cap ? c->rx_skip : c->rx_cap;
+        } else {
+            enum pd_status st = pd_parse_header(c->rx, c->rx_len, &hl, &rem);
+            if (st == PD_ERR_NEED_MORE) {
+                want = 1;
+            } else if (st != PD_OK) {
+                return st;
+            } else if (hl + rem > c->rx_cap) {
+                if ((c->rx[0] & 0xF0u) != PD_T_PUBLISH) {
+                    return PD_ERR_OVERSIZE;
+                }
+                if (c->rx_len == c->rx_cap) {
+                    st = drop_big(c, hl, hl + rem);
+                    if (st != PD_OK) {
+                        return st;
+                    }
+                    done++;
+                    continue;
+                }
+                want = c->rx_cap - c->rx_len;
+            } else if (c->rx_len == hl + rem) {
+                c->rx_len = 0;
+                c->last_rx = now_ms;
+                done++;
+                st = dispatch(c, hl + rem);
+                if (st != PD_OK) {
+                    return st;
+                }
+                continue;
+            } else {
+                want = hl + rem - c->rx_len;
+            }
+        }
+        r = c->tr->recv(c->tr->ctx, dst, want);
+        if (r == PD_WOULD_BLOCK) {
+            break;
+        }
+        if (r <= 0 || (uint32_t)r > want) {
+            return r == PD_IO_CLOSED ? PD_ERR_CLOSED : PD_ERR_TRANSPORT;
+        }
+        if (c->rx_skip) {
+            c->rx_skip -= (uint32_t)r;
+            if (!c->rx_skip) {
+                c->last_rx = now_ms;
+            }
+        } else {
+            c->rx_len = (uint16_t)(c->rx_len + r);
+        }
+    }
+    return PD_OK;
+}
+
+/* Keepalive, CONNACK timeout and retransmission. */
+static enum pd_status timers(struct pd_client *c, uint32_t now_ms)
+{
+    if (c->state == PD_ST_CONNECTING) {
+        return now_ms - c->wait_since >= PD_CONNACK_TIMEOUT_MS ? PD_ERR_TIMEOUT : PD_OK;
+    }
+    if (c->state != PD_ST_CONNECTED) {
+        return PD_OK;
+    }
+    if (c->keepalive_s) {
+        uint32_t t = c->keepalive_s * 1000u;
+        if (c->flags & F_PING) {
+            if (now_ms - c->wait_since >= t / 2u) {
+                return PD_ERR_TIMEOUT;
+            }
+        } else if ((now_ms - c->last_tx >= t - t / 4u || now_ms - c->last_rx >= t - t / 4u) &&
+                   pd_queue(c, PD_T_PINGREQ, 0, NULL, 0, NULL) == PD_OK) {
+            c->flags |= F_PING;
+            c->wait_since = now_ms;
+        }
+    }
+    if (!c->tx_end) {
+        pd_win_requeue(c, true, now_ms);
+    }
+    return PD_OK;
+}
+
+/* Write until the transport would block: pending held publishes first (once connected), then
+ * the queue in order. A packet once started is finished before any other. */
+static enum pd_status transmit(struct pd_client *c, uint32_t now_ms)
+{
+    for (;;) {
+        int32_t r;
+        if (!c->tx_end) {
+            uint32_t n = 0;
+            int32_t off = -1;
+            if (c->state == PD_ST_CONNECTED) {
+                off = pd_win_take_pending(c, now_ms, &n);
+            }
+            if (off < 0) {
+                uint32_t hl;
+                if (c->tx_len == c->tx_held) {
+                    break;
+                }
+                (void)pd_parse_header(c->tx + c->tx_held, c->tx_len - c->tx_held, &hl, &n);
+                n += hl;
+                off = c->tx_held;
+            }
+            c->tx_off = (uint16_t)off;
+            c->tx_end = (uint16_t)((uint32_t)off + n);
+        }
+        r = c->tr->send(c->tr->ctx, c->tx + c->tx_off, (size_t)(c->tx_end - c->tx_off));
+        if (r == PD_WOULD_BLOCK) {
+            break;
+        }
+        if (r <= 0 || r > c->tx_end - c->tx_off) {
+            return r == PD_IO_CLOSED ? PD_ERR_CLOSED : PD_ERR_TRANSPORT;
+        }
+        c->tx_off = (uint16_t)(c->tx_off + r);
+        c->last_tx = now_ms;
+        if (c->tx_off == c->tx_end) {
+            if (c->tx_end > c->tx_held) {
+                uint32_t n = (uint32_t)(c->tx_end - c->tx_held);
+                memmove(c->tx + c->tx_held, c->tx + c->tx_end, (size_t)(c->tx_len - c->tx_end));
+                c->tx_len = (uint16_t)(c->tx_len - n);
+            }
+            c->tx_end = 0;
+        }
+    }
+    if (!c->tx_end) {
+        pd_win_gc(c);
+    }
+    return PD_OK;
+}
+
+enum pd_status pd_poll(struct pd_client *c, uint32_t now_ms)
+{
+    enum pd_status st;
+    if (c->state == PD_ST_IDLE) {
+        return PD_OK;
+    }
+    st = receive(c, now_ms);
+    if (st == PD_OK) {
+        st = timers(c, now_ms);
+    }
+    if (st == PD_OK && c->state != PD_ST_IDLE) {
+        st = transmit(c, now_ms);
+    }
+    if (st == PD_OK && c->state == PD_ST_DISCONNECTING && c->tx_len == c->tx_held) {
+        return fail(c, PD_OK) ;
+    }
+    return st == PD_OK ? PD_OK : fail(c, st);
+}
+
+enum pd_status pd_publish(struct pd_client *c, const char *topic, const void *payload, size_t len,
+                          uint8_t qos, bool retain, uint16_t *id_out)
+{
+    const struct pd_parts t = {{topic, NULL, NULL, NULL}};
+    if (!c || !topic || !*topic) {
+        return PD_ERR_PARAM;
+    }
+    return pd_queue_publish(c, &t, payload, len, qos, retain, id_out);
+}
+
+enum pd_status pd_subscribe(struct pd_client *c, const char *filter, uint8_t qos, uint16_t *id_out)
+{
+    const struct pd_parts t = {{filter, NULL, NULL, NULL}};
+    if (!c || !filter || !*filter) {
+        return PD_ERR_PARAM;
+    }
+    return pd_queue_sub(c, &t, 1, false, qos, id_out);
+}
+
+enum pd_status pd_unsubscribe(struct pd_client *c, const char *filter, uint16_t *id_out)
+{
+    const struct pd_parts t = {{filter, NULL, NULL, NULL}};
+    if (!c || !filter || !*filter) {
+        return PD_ERR_PARAM;
+    }
+    return pd_queue_sub(c, &t, 1, true, 0, id_out);
+}
+
+enum pd_status pd_disconnect(struct pd_client *c)
+{
+    enum pd_status st;
+    if (c->state != PD_ST_CONNECTED && c->state != PD_ST_CONNECTING) {
+        return PD_ERR_STATE;
+    }
+    st = pd_queue(c, PD_T_DISCONNECT, 0, NULL, 0, NULL);
+    if (st == PD_OK) {
+        c->state = PD_ST_DISCONNECTING;
+    }
+    return st;
+}
+
+enum pd_state pd_state(const struct pd_client *c)
+{
+    return (enum pd_state)c->state;
+}
+
+uint16_t pd_dropped(const struct pd_client *c)
+{
+    return c->dropped;
+}
+
+unsigned pd_inflight(const struct pd_client *c)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < PD_INFLIGHT_MAX; i++) {
+        n += c->win[i].id != 0;
+    }
+    return n;
+}

@@ -1,0 +1,64 @@
+/* MQTT 3.1.1 packet encoding into caller memory. Each packet body is produced by a builder
+ * that runs twice: once with a NULL destination to count its bytes, once to write them, so
+ * sizing and writing can never disagree. */
+#ifndef PD_ENCODE_H
+#define PD_ENCODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pd_client.h"
+
+/* Packet type bytes (type << 4 | fixed flags). */
+#define PD_T_CONNECT 0x10u
+#define PD_T_PUBLISH 0x30u
+#define PD_T_PUBACK 0x40u
+#define PD_T_SUBSCRIBE 0x82u
+#define PD_T_UNSUBSCRIBE 0xA2u
+#define PD_T_PINGREQ 0xC0u
+#define PD_T_DISCONNECT 0xE0u
+#define PD_F_DUP 0x08u
+#define PD_F_RETAIN 0x01u
+
+/* Destination cursor; p == NULL counts only. n is the byte count so far. */
+struct pd_wr {
+    uint8_t *p;
+    uint32_t n;
+};
+
+/* A string written as one MQTT UTF-8 string: up to 4 NUL-terminated parts, concatenated,
+ * unused parts NULL. Lets room helpers build "rooms/{room}/msg/{me}" without a scratch
+ * buffer. */
+struct pd_parts {
+    const char *s[4];
+};
+
+/* What a builder writes (see pd_enc_body). */
+struct pd_body {
+    const struct pd_parts *topics;      /* PUBLISH: 1; (UN)SUBSCRIBE: ntopics filters */
+    const void *payload;                /* PUBLISH payload */
+    size_t len;                         /* its length */
+    const struct pd_connect_opts *conn; /* CONNECT options, else NULL */
+    uint8_t ntopics;
+    uint8_t qos; /* SUBSCRIBE requested QoS of the first filter; the others get 0 */
+};
+
+void pd_wr_byte(struct pd_wr *w, uint32_t b);
+void pd_wr_u16(struct pd_wr *w, uint32_t v);
+void pd_wr_bytes(struct pd_wr *w, const void *s, size_t n);
+/* MQTT string: 2-byte length then the bytes of the concatenated parts. */
+void pd_wr_parts(struct pd_wr *w, const struct pd_parts *pt);
+
+/* Bytes the remaining-length field takes for value rem (1..4). */
+uint32_t pd_enc_remlen_size(uint32_t rem);
+
+/* Write the fixed header: type byte and remaining length. Returns bytes written. dst must hold
+ * 1 + pd_enc_remlen_size(rem). rem must be below 268435456. */
+uint32_t pd_enc_header(uint8_t *dst, uint32_t type, uint32_t rem);
+
+/* Write (or count, when w->p is NULL) the variable header and payload of a packet whose type
+ * byte is type. id is written where the packet has one (PUBLISH QoS 1, PUBACK, SUBSCRIBE,
+ * UNSUBSCRIBE). b may be NULL for packets without body fields. */
+void pd_enc_body(struct pd_wr *w, uint32_t type, uint16_t id, const struct pd_body *b);
+
+#endif

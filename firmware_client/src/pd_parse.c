@@ -1,0 +1,150 @@
+/* Parsers trust nothing: every length is checked against len before the byte is read. */
+#include <string.h>
+
+#include "pd_parse.h"
+
+enum pd_status pd_parse_header(const uint8_t *buf, size_t len, uint32_t *hdrlen, uint32_t *rem)
+{
+    uint32_t v = 0;
+    for (uint32_t i = 1; i < 5; i++) {
+        if (i >= len) {
+            return PD_ERR_NEED_MORE;
+        }
+        v |= (uint32_t)(buf[i] & 0x7Fu) << (7u * (i - 1u));
+        if (!(buf[i] & 0x80u)) {
+            *hdrlen = i + 1u;
+            *rem = v;
+            return PD_OK;
+        }
+    }
+    return PD_ERR_MALFORMED;
+}
+
+static uint16_t get_u16(const uint8_t *p)
+{
+    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static enum pd_status parse_publish(const uint8_t *p, uint32_t rem, uint32_t flags,
+                                    struct pd_event *ev)
+{
+    uint32_t qos = (flags >> 1) & 3u;
+    uint32_t tl;
+    uint32_t off;
+    if (qos == 3u || (qos == 0u && (flags & 0x08u))) {
+        return PD_ERR_MALFORMED;
+    }
+    if (qos == 2u) {
+        return PD_ERR_PROTOCOL; /* we never subscribe above QoS 1 */
+    }
+    if (rem < 2u) {
+        return PD_ERR_MALFORMED;
+    }
+    tl = get_u16(p);
+    off = 2u + tl + (qos ? 2u : 0u);
+    if (tl == 0u || off > rem) {
+        return PD_ERR_MALFORMED;
+    }
+    for (uint32_t i = 0; i < tl; i++) {
+        uint8_t ch = p[2u + i];
+        if (ch == 0u || ch == '+' || ch == '#') {
+            return PD_ERR_MALFORMED;
+        }
+    }
+    if (qos) {
+        ev->id = get_u16(p + 2u + tl);
+        if (!ev->id) {
+            return PD_ERR_MALFORMED;
+        }
+    }
+    ev->type = PD_EV_MESSAGE;
+    ev->qos = (uint8_t)qos;
+    ev->dup = (flags & 0x08u) != 0u;
+    ev->retain = (flags & 0x01u) != 0u;
+    ev->topic = (const char *)(p + 2);
+    ev->topic_len = (uint16_t)tl;
+    ev->data = p + off;
+    ev->len = rem - off;
+    return PD_OK;
+}
+
+enum pd_status pd_parse_packet(const uint8_t *buf, size_t len, struct pd_event *ev)
+{
+    uint32_t hl;
+    uint32_t rem;
+    enum pd_status st = pd_parse_header(buf, len, &hl, &rem);
+    const uint8_t *p;
+    uint32_t type;
+    uint32_t flags;
+
+    memset(ev, 0, sizeof *ev);
+    if (st != PD_OK) {
+        return st;
+    }
+    if ((size_t)hl + rem > len) {
+        return PD_ERR_NEED_MORE;
+    }
+    if ((size_t)hl + rem < len) {
+        return PD_ERR_MALFORMED;
+    }
+    p = buf + hl;
+    type = buf[0] >> 4;
+    flags = buf[0] & 0x0Fu;
+    if (type == 3u) {
+        return parse_publish(p, rem, flags, ev);
+    }
+    if (type == 0u || type == 15u) {
+        return PD_ERR_MALFORMED; /* reserved */
+    }
+    if ((0x55E2u >> type) & 1u) { /* types 1, 5, 6, 7, 8, 10, 12, 14 */
+        return PD_ERR_PROTOCOL; /* client-to-server packets and QoS 2 flows */
+    }
+    if (flags) {
+        return PD_ERR_MALFORMED; /* CONNACK, PUBACK, SUBACK, UNSUBACK, PINGRESP: flags 0 */
+    }
+    if (type == 13u) {
+        ev->type = PD_EV_PINGRESP;
+        return rem ? PD_ERR_MALFORMED : PD_OK;
+    }
+    if (type == 9u ? rem < 3u : rem != 2u) {
+        return PD_ERR_MALFORMED;
+    }
+    if (type == 2u) {
+        /* CONNACK: reserved bits 0, known return code, no session on refusal. */
+        if ((p[0] & 0xFEu) || p[1] > 5u || (p[1] && p[0])) {
+            return PD_ERR_MALFORMED;
+        }
+        ev->type = PD_EV_CONNACK;
+        ev->session_present = p[0] != 0u;
+        ev->code = p[1];
+        if (p[1]) {
+            ev->status = PD_ERR_REFUSED;
+        }
+        return PD_OK;
+    }
+    ev->id = get_u16(p);
+    if (!ev->id) {
+        return PD_ERR_MALFORMED;
+    }
+    if (type == 4u) {
+        ev->type = PD_EV_PUBACK;
+        return PD_OK;
+    }
+    if (type == 11u) {
+        ev->type = PD_EV_UNSUBACK;
+        return PD_OK;
+    }
+    /* SUBACK: one code per filter, each 0, 1, 2 or 0x80. */
+    ev->type = PD_EV_SUBACK;
+    ev->data = p + 2;
+    ev->len = rem - 2u;
+    ev->code = p[2];
+    for (uint32_t i = 2; i < rem; i++) {
+        if (p[i] == 0x80u) {
+            ev->status = PD_ERR_REFUSED;
+        } else if (p[i] > 2u) {
+            return PD_ERR_MALFORMED;
+        }
+    }
+    return PD_OK;
+}

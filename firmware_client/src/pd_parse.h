@@ -1,0 +1,30 @@
+/* MQTT 3.1.1 parsing of packets a broker sends to a client. Incremental: PD_ERR_NEED_MORE
+ * (a valid prefix) is distinct from PD_ERR_MALFORMED; nothing is read at or past len. */
+#ifndef PD_PARSE_H
+#define PD_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pd_client.h"
+
+/* ev->type value pd_parse_packet() uses for PINGRESP (not a public event). */
+#define PD_EV_PINGRESP ((enum pd_event_type)0)
+
+/* Largest remaining length MQTT can express (4 bytes of 7 bits). */
+#define PD_REMLEN_MAX 268435455u
+
+/* Parse the fixed header at buf[0..len). On PD_OK sets *hdrlen (2..5) and *rem.
+ * Returns PD_OK, PD_ERR_NEED_MORE (len too short to tell), PD_ERR_MALFORMED (a fourth
+ * length byte with its continuation bit set). */
+enum pd_status pd_parse_header(const uint8_t *buf, size_t len, uint32_t *hdrlen, uint32_t *rem);
+
+/* Validate the complete packet buf[0..len) (len = header + remaining length exactly) and
+ * describe it in *ev (all fields reset first; topic/data point into buf). Checks the fixed
+ * flags of each type, exact lengths, CONNACK codes, topic bounds and characters, packet id
+ * non-zero, SUBACK codes. Returns PD_OK, PD_ERR_NEED_MORE (len shorter than the header
+ * announces), PD_ERR_MALFORMED, or PD_ERR_PROTOCOL (a type a broker must not send to a
+ * QoS 0/1 client: CONNECT, SUBSCRIBE, QoS 2 flows, ...). */
+enum pd_status pd_parse_packet(const uint8_t *buf, size_t len, struct pd_event *ev);
+
+#endif

@@ -1,0 +1,130 @@
+/* Parley protocol v1 helpers: names, room topics, direct messages, topic classification. */
+#include <string.h>
+
+#include "pd_queue.h"
+
+static bool name_ok(const char *s, size_t n)
+{
+    if (n == 0u || n > PD_NAME_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned ch = (unsigned char)s[i];
+        unsigned lo = ch | 0x20u; /* ASCII letters fold to lower case */
+        if (!((lo >= 'a' && lo <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
+              ch == '-')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool pd_name_valid(const char *name)
+{
+    size_t n = 0;
+    if (!name) {
+        return false;
+    }
+    while (n <= PD_NAME_MAX && name[n]) { /* never scan far past the limit */
+        n++;
+    }
+    return name_ok(name, n);
+}
+
+/* rooms/{room}/msg/+ and rooms/{room}/presence/+ */
+static enum pd_status room_sub(struct pd_client *c, const char *room, bool unsub, uint8_t qos,
+                               uint16_t *id_out)
+{
+    const struct pd_parts f[2] = {{{"rooms/", room, "/msg/+", NULL}},
+                                  {{"rooms/", room, "/presence/+", NULL}}};
+    if (!c) {
+        return PD_ERR_PARAM;
+    }
+    if (!pd_name_valid(room)) {
+        return PD_ERR_NAME;
+    }
+    return pd_queue_sub(c, f, 2, unsub, qos, id_out);
+}
+
+enum pd_status pd_room_join(struct pd_client *c, const char *room, uint8_t qos, uint16_t *id_out)
+{
+    return room_sub(c, room, false, qos, id_out);
+}
+
+enum pd_status pd_room_leave(struct pd_client *c, const char *room, uint16_t *id_out)
+{
+    return room_sub(c, room, true, 0, id_out);
+}
+
+/* {pre}{a}{mid}{b}: rooms/{room}/msg/{me} or users/{to}/inbox/{me}. */
+static enum pd_status say(struct pd_client *c, const char *pre, const char *a, const char *mid,
+                          const char *b, const void *msg, size_t len, uint8_t qos,
+                          uint16_t *id_out)
+{
+    const struct pd_parts t = {{pre, a, mid, b}};
+    if (!c) {
+        return PD_ERR_PARAM;
+    }
+    if (!pd_name_valid(a) || !pd_name_valid(b)) {
+        return PD_ERR_NAME;
+    }
+    return pd_queue_publish(c, &t, msg, len, qos, false, id_out);
+}
+
+enum pd_status pd_room_say(struct pd_client *c, const char *me, const char *room, const void *msg,
+                           size_t len, uint8_t qos, uint16_t *id_out)
+{
+    return say(c, "rooms/", room, "/msg/", me, msg, len, qos, id_out);
+}
+
+enum pd_status pd_dm_send(struct pd_client *c, const char *me, const char *to, const void *msg,
+                          size_t len, uint8_t qos, uint16_t *id_out)
+{
+    return say(c, "users/", to, "/inbox/", me, msg, len, qos, id_out);
+}
+
+static bool seg_is(const char *s, size_t n, const char *word)
+{
+    return strlen(word) == n && memcmp(s, word, n) == 0;
+}
+
+enum pd_topic_kind pd_topic_parse(const char *topic, size_t len, const char **room,
+                                  size_t *room_len, const char **user, size_t *user_len)
+{
+    const char *seg[4];
+    size_t sl[4];
+    unsigned n = 0;
+    size_t start = 0;
+    enum pd_topic_kind kind = PD_TOPIC_OTHER;
+    for (size_t i = 0; i <= len; i++) {
+        if (i == len || topic[i] == '/') {
+            if (n == 4u) {
+                return PD_TOPIC_OTHER; /* a fifth level */
+            }
+            seg[n] = topic + start;
+            sl[n++] = i - start;
+            start = i + 1u;
+        }
+    }
+    if (n != 4u || !name_ok(seg[1], sl[1]) || !name_ok(seg[3], sl[3])) {
+        return PD_TOPIC_OTHER;
+    }
+    if (seg_is(seg[0], sl[0], "rooms")) {
+        if (seg_is(seg[2], sl[2], "msg")) {
+            kind = PD_TOPIC_MSG;
+        } else if (seg_is(seg[2], sl[2], "presence")) {
+            kind = PD_TOPIC_PRESENCE;
+        } else if (seg_is(seg[2], sl[2], "typing")) {
+            kind = PD_TOPIC_TYPING;
+        }
+    } else if (seg_is(seg[0], sl[0], "users") && seg_is(seg[2], sl[2], "inbox")) {
+        kind = PD_TOPIC_INBOX;
+    }
+    if (kind != PD_TOPIC_OTHER) {
+        *room = seg[1];
+        *room_len = sl[1];
+        *user = seg[3];
+        *user_len = sl[3];
+    }
+    return kind;
+}

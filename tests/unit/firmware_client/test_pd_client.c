@@ -1,0 +1,699 @@
+/* Session behaviour over a scripted transport: partial I/O, would-block, keepalive,
+ * retransmission, acknowledgements, oversize and malformed input, reconnects. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "pd_parse.h"
+#include "pd_script.h"
+
+static struct pd_script S;
+static struct pd_script REF;
+
+#define PKT(name, ...) static const uint8_t name[] = {__VA_ARGS__}
+#define FEED(s, p) pd_script_feed((s), (p), sizeof(p))
+#define EXPECT_OUT(...)                                                                            \
+    do {                                                                                           \
+        static const uint8_t want_[] = {__VA_ARGS__};                                              \
+        assert_int_equal(S.out_len, sizeof want_);                                                 \
+        assert_memory_equal(S.out, want_, sizeof want_);                                           \
+    } while (0)
+
+PKT(connack_ok, 0x20, 2, 0, 0);
+PKT(connack_sp, 0x20, 2, 1, 0);
+PKT(pingresp, 0xD0, 0);
+
+/* Poll until the input is consumed and nothing is left to write (bounded). */
+static void drain(struct pd_script *s, uint32_t now)
+{
+    for (int i = 0; i < 20000; i++) {
+        assert_int_equal(pd_poll(&s->c, now), PD_OK);
+        if (s->in_pos == s->in_len && s->c.tx_len == s->c.tx_held && s->c.tx_end == 0 && i > 4) {
+            return;
+        }
+    }
+    fail_msg("session did not settle");
+}
+
+/* A session in three phases, each drained: connect + subscribe + QoS 1 publish; CONNACK and
+ * SUBACK in; PUBACK and an incoming QoS 1 message in. */
+static void run_session(struct pd_script *s, size_t rchunk, size_t wchunk, int block)
+{
+    PKT(suback, 0x90, 3, 0, 1, 1);
+    PKT(puback, 0x40, 2, 0, 2);
+    PKT(msg, 0x32, 9, 0, 3, 'a', '/', 'c', 0, 5, 'y', 'o');
+    struct pd_connect_opts o = {"d", "u", "p", NULL, 30, true};
+    pd_script_init(s, 1024, 256);
+    s->recv_chunk = rchunk;
+    s->send_chunk = wchunk;
+    s->block_every = block;
+    assert_int_equal(pd_connect(&s->c, &o, 0), PD_OK);
+    assert_int_equal(pd_subscribe(&s->c, "a/+", 1, NULL), PD_OK);
+    assert_int_equal(pd_publish(&s->c, "a/b", "hello", 5, 1, false, NULL), PD_OK);
+    drain(s, 0);
+    pd_script_feed(s, connack_ok, sizeof connack_ok);
+    pd_script_feed(s, suback, sizeof suback);
+    drain(s, 1);
+    pd_script_feed(s, puback, sizeof puback);
+    pd_script_feed(s, msg, sizeof msg);
+    drain(s, 2);
+    assert_int_equal(pd_state(&s->c), PD_ST_CONNECTED);
+    assert_int_equal(pd_inflight(&s->c), 0);
+}
+
+static void expect_same_as_reference(void)
+{
+    assert_int_equal(S.out_len, REF.out_len);
+    assert_memory_equal(S.out, REF.out, REF.out_len);
+    assert_int_equal(S.nev, REF.nev);
+    for (unsigned i = 0; i < REF.nev; i++) {
+        assert_int_equal(S.evs[i].ev.type, REF.evs[i].ev.type);
+        assert_int_equal(S.evs[i].ev.id, REF.evs[i].ev.id);
+        assert_int_equal(S.evs[i].ev.len, REF.evs[i].ev.len);
+        assert_memory_equal(S.evs[i].data, REF.evs[i].data, REF.evs[i].ev.len);
+    }
+}
+
+static void test_pd_client_reference_session(void **state)
+{
+    (void)state;
+    run_session(&REF, 0, 0, 0);
+    /* CONNECT, SUBSCRIBE, PUBLISH, PUBACK(5) */
+    assert_int_equal(REF.out[0], 0x10);
+    assert_int_equal(REF.nev, 4);
+    assert_int_equal(REF.evs[0].ev.type, PD_EV_CONNACK);
+    assert_int_equal(REF.evs[1].ev.type, PD_EV_SUBACK);
+    assert_int_equal(REF.evs[2].ev.type, PD_EV_PUBACK);
+    assert_int_equal(REF.evs[3].ev.type, PD_EV_MESSAGE);
+    assert_memory_equal(REF.evs[3].data, "yo", 2);
+    assert_string_equal(REF.evs[3].topic, "a/c");
+    assert_memory_equal(REF.out + REF.out_len - 4, "\x40\x02\x00\x05", 4);
+    /* the receive path never asks beyond the current packet */
+    assert_true(REF.max_recv_ask <= 9);
+}
+
+static void test_pd_client_one_byte_at_a_time(void **state)
+{
+    (void)state;
+    run_session(&REF, 0, 0, 0);
+    run_session(&S, 1, 1, 0);
+    expect_same_as_reference();
+    assert_true(S.recv_calls >= 4 + 5 + 4 + 11);
+}
+
+static void test_pd_client_would_block_at_every_point(void **state)
+{
+    (void)state;
+    run_session(&REF, 0, 0, 0);
+    for (int every = 1; every <= 7; every++) {
+        run_session(&S, 1, 1, every == 1 ? 0 : every);
+        expect_same_as_reference();
+        run_session(&S, 3, 2, every + 1);
+        expect_same_as_reference();
+    }
+}
+
+static void test_pd_client_every_truncation_of_every_incoming_packet(void **state)
+{
+    (void)state;
+    PKT(p1, 0x30, 5, 0, 1, 't', 'h', 'i');
+    PKT(p2, 0x32, 7, 0, 1, 't', 0, 9, 'h', 'i');
+    PKT(p3, 0x90, 4, 0, 1, 0, 0x80);
+    PKT(p4, 0xB0, 2, 0, 2);
+    PKT(p5, 0x40, 2, 0, 3);
+    const struct {
+        const uint8_t *p;
+        size_t n;
+        enum pd_event_type t;
+    } pk[] = {{p1, sizeof p1, PD_EV_MESSAGE}, {p2, sizeof p2, PD_EV_MESSAGE},
+              {p3, sizeof p3, PD_EV_SUBACK},  {p4, sizeof p4, PD_EV_UNSUBACK},
+              {p5, sizeof p5, PD_EV_PUBACK},  {pingresp, sizeof pingresp, PD_EV_PINGRESP}};
+    for (size_t i = 0; i < sizeof pk / sizeof pk[0]; i++) {
+        for (size_t k = 0; k < pk[i].n; k++) {
+            pd_script_init(&S, 512, 256);
+            pd_script_connect(&S, 0, 0);
+            assert_int_equal(pd_subscribe(&S.c, "x", 0, NULL), PD_OK);   /* id 1 */
+            assert_int_equal(pd_unsubscribe(&S.c, "x", NULL), PD_OK);    /* id 2 */
+            assert_int_equal(pd_publish(&S.c, "t", "v", 1, 1, 0, NULL), PD_OK); /* id 3 */
+            assert_int_equal(pd_poll(&S.c, 1), PD_OK);
+            pd_script_clear(&S);
+            pd_script_feed(&S, pk[i].p, k);
+            assert_int_equal(pd_poll(&S.c, 2), PD_OK);
+            assert_int_equal(S.nev, 0);
+            assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
+            pd_script_feed(&S, pk[i].p + k, pk[i].n - k);
+            assert_int_equal(pd_poll(&S.c, 3), PD_OK);
+            if (pk[i].t == PD_EV_PINGRESP) {
+                assert_int_equal(S.nev, 0);
+            } else {
+                assert_int_equal(S.nev, 1);
+                assert_int_equal(S.evs[0].ev.type, pk[i].t);
+            }
+            assert_int_equal(S.c.rx_len, 0);
+        }
+    }
+}
+
+static void test_pd_client_keepalive_ping_and_pingresp(void **state)
+{
+    (void)state;
+    pd_script_init(&S, 512, 256);
+    pd_script_connect(&S, 10, 1000);
+    assert_int_equal(pd_poll(&S.c, 1000 + 7499), PD_OK);
+    assert_int_equal(S.out_len, 0);
+    assert_int_equal(pd_poll(&S.c, 1000 + 7500), PD_OK);
+    EXPECT_OUT(0xC0, 0);
+    assert_int_equal(pd_poll(&S.c, 1000 + 7500 + 4999), PD_OK);
+    FEED(&S, pingresp);
+    assert_int_equal(pd_poll(&S.c, 1000 + 7500 + 4999), PD_OK);
+    assert_int_equal(pd_poll(&S.c, 1000 + 7500 + 6000), PD_OK);
+    assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
+    /* the next one 3/4 keepalive after the last traffic (the PINGREQ at 8500; PINGRESP 13499) */
+    pd_script_clear(&S);
+    assert_int_equal(pd_poll(&S.c, 8500 + 7499), PD_OK);
+    assert_int_equal(S.out_len, 0);
+    assert_int_equal(pd_poll(&S.c, 8500 + 7500), PD_OK);
+    EXPECT_OUT(0xC0, 0);
+    assert_int_equal(S.nev, 0);
+}
+
+static void test_pd_client_pingresp_timeout_declares_link_dead(void **state)
+{
+    (void)state;
+    pd_script_init(&S, 512, 256);
+    pd_script_connect(&S, 4, 0);
+    assert_int_equal(pd_poll(&S.c, 3000), PD_OK);
+    EXPECT_OUT(0xC0, 0);
+    assert_int_equal(pd_poll(&S.c, 4999), PD_OK);
+    assert_int_equal(pd_poll(&S.c, 5000), PD_ERR_TIMEOUT); /* 3000 + 4000/2 */
+    assert_int_equal(pd_state(&S.c), PD_ST_IDLE);
+    assert_int_equal(S.nev, 1);
+    assert_int_equal(S.evs[0].ev.type, PD_EV_DISCONNECTED);
+    assert_int_equal(S.evs[0].ev.status, PD_ERR_TIMEOUT);
+    /* within 1.5 x keepalive of the last sign of life, even while we keep sending */
+    pd_script_init(&S, 512, 256);
+    pd_script_connect(&S, 4, 0);
+    for (uint32_t t = 500; t < 6000; t += 500) {
+        if (pd_state(&S.c) != PD_ST_CONNECTED) {
+            assert_true(t <= 6000);
+            break;
+        }
+        assert_int_equal(pd_publish(&S.c, "t", "x", 1, 0, false, NULL), PD_OK);
+        (void)pd_poll(&S.c, t);
+    }
+    assert_int_equal(pd_state(&S.c), PD_ST_IDLE);
+    assert_int_equal(pd_script_last(&S, PD_EV_DISCONNECTED)->ev.status, PD_ERR_TIMEOUT);
+}
+
+static void test_pd_client_connack_timeout_and_refusal(void **state)
+{
+    (void)state;
+    PKT(refused, 0x20, 2, 0, 4);
+    struct pd_connect_opts o = {"d", NULL, NULL, NULL, 0, true};
+    pd_script_init(&S, 512, 256);
+    assert_int_equal(pd_connect(&S.c, &o, 100), PD_OK);
+    assert_int_equal(pd_poll(&S.c, 100 + PD_CONNACK_TIMEOUT_MS - 1), PD_OK);
+    assert_int_equal(pd_poll(&S.c, 100 + PD_CONNACK_TIMEOUT_MS), PD_ERR_TIMEOUT);
+    assert_int_equal(pd_state(&S.c), PD_ST_IDLE);
+    pd_script_init(&S, 512, 256);
+    assert_int_equal(pd_connect(&S.c, &o, 0), PD_OK);
+    FEED(&S, refused);
+    assert_int_equal(pd_poll(&S.c, 1), PD_ERR_REFUSED);
+    assert_int_equal(S.nev, 2);
+    assert_int_equal(S.evs[0].ev.type, PD_EV_CONNACK);
+    assert_int_equal(S.evs[0].ev.code, 4);
+    assert_int_equal(S.evs[1].ev.type, PD_EV_DISCONNECTED);
+    assert_int_equal(S.evs[1].ev.status, PD_ERR_REFUSED);
+    assert_int_equal(pd_state(&S.c), PD_ST_IDLE);
+}
+
+static void test_pd_client_retransmit_with_dup(void **state)
+{
+    (void)state;
+    PKT(puback, 0x40, 2, 0, 1);
+    uint16_t id = 0;
+    pd_script_init(&S, 512, 256);
+    pd_script_connect(&S, 0, 0);
+    assert_int_equal(pd_publish(&S.c, "t", "m", 1, 1, false, &id), PD_OK);
+    assert_int_equal(id, 1);
+    assert_int_equal(pd_poll(&S.c, 1000), PD_OK);
+    EXPECT_OUT(0x32, 6, 0, 1, 't', 0, 1, 'm');
+    pd_script_clear(&S);
+    assert_int_equal(pd_poll(&S.c, 1000 + PD_RETRY_MS - 128), PD_OK);
+    assert_int_equal(S.out_len, 0);
+    assert_int_equal(pd_poll(&S.c, 1000 + PD_RETRY_MS + 64), PD_OK);
+    EXPECT_OUT(0x3A, 6, 0, 1, 't', 0, 1, 'm');
+    pd_script_clear(&S);
+    assert_int_equal(pd_poll(&S.c, 1000 + 2 * PD_RETRY_MS + 128), PD_OK);
+    EXPECT_OUT(0x3A, 6, 0, 1, 't', 0, 1, 'm');
+    pd_script_clear(&S);
+    FEED(&S, puback);
+    assert_int_equal(pd_poll(&S.c, 1000 + 2 * PD_RETRY_MS + 200), PD_OK);
+    assert_int_equal(S.nev, 1);
+    assert_int_equal(S.evs[0].ev.type, PD_EV_PUBACK);
+    assert_int_equal(S.evs[0].ev.id, 1);
+    assert_int_equal(pd_inflight(&S.c), 0);
+    assert_int_equal(S.c.tx_held, 0); /* the bytes are released */
+    assert_int_equal(pd_poll(&S.c, 1000 + 5 * PD_RETRY_MS), PD_OK);
+    assert_int_equal(S.out_len, 0);
+}
+
+static void test_pd_client_puback_for_unknown_id_is_ignored(void **state)
+{
+    (void)state;
+    PKT(puback9, 0x40, 2, 0, 9);
+    PKT(suback9, 0x90, 3, 0, 9, 0);
+    PKT(unsuback1, 0xB0, 2, 0, 1);
+    pd_script_init(&S, 512, 256);
+    pd_script_connect(&S, 0, 0);
+    assert_int_equal(pd_publish(&S.c, "t", "m", 1, 1, false, NULL), PD_OK); /* id 1 */
+    assert_int_equal(pd_poll(&S.c, 1), PD_OK);
+    FEED(&S, puback9);
+    FEED(&S, suback9);
+    FEED(&S, unsuback1); /* id 1 is a publish, not an UNSUBSCRIBE */
+    assert_int_equal(pd_poll(&S.c, 2), PD_OK);
+    assert_int_equal(S.nev, 0);
+    assert_int_equal(pd_inflight(&S.c), 1);
+    assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
+}
+
+static void test_pd_client_suback_failure_surfaced(void **state)
+{
+    (void)state;
+    PKT(suback, 0x90, 4, 0, 1, 0x80, 0);
+    uint16_t id;
+    pd_script_init(&S, 512, 256);
+    pd_script_connect(&S, 0, 0);
+    assert_int_equal(pd_room_join(&S.c, "lab", 1, &id), PD_OK);
+    assert_int_equal(pd_poll(&S.c, 1), PD_OK);
+    FEED(&S, suback);
+    assert_int_equal(pd_poll(&S.c, 2), PD_OK);
+    assert_int_equal(S.nev, 1);
+    assert_int_equal(S.evs[0].ev.status, PD_ERR_REFUSED);
+    assert_int_equal(S.evs[0].ev.code, 0x80);
+    assert_int_equal(S.evs[0].ev.len, 2);
+    assert_int_equal(S.evs[0].data[1], 0);
+    assert_int_equal(pd_inflight(&S.c), 0);
+}
+
+static void test_pd_client_incoming_qos1_acked_and_duplicates_delivered(void **state)
+{
+    (void)state;
+    PKT(m1, 0x32, 7, 0, 1, 't', 0x12, 0x34, 'h', 'i');
+    PKT(m1dup, 0x3A, 7, 0, 1, 't', 0x12, 0x34, 'h', 'i');
+    pd_script_init(&S, 512, 256);
+    pd_script_connect(&S, 0, 0);
+    FEED(&S, m1);
+    FEED(&S, m1dup);
+    assert_int_equal(pd_poll(&S.c, 1), PD_OK);
+    EXPECT_OUT(0x40, 2, 0x12, 0x34, 0x40, 2, 0x12, 0x34);
+    assert_int_equal(pd_script_count(&S, PD_EV_MESSAGE), 2);
+    assert_false(S.evs[0].ev.dup);
+    assert_true(S.evs[1].ev.dup);
+    assert_int_equal(S.evs[1].ev.id, 0x1234);
+}
+
+static void test_pd_client_oversize_publish_dropped_and_counted(void **state)
+{
+    (void)state;
+    static uint8_t big[300];
+    PKT(after, 0x30, 4, 0, 1, 't', 'k');
+    memset(big, 'z', sizeof big);
+    /* QoS 1 PUBLISH, remaining length 297 (0xA9 0x02), topic "t", id 0x0102 */
+    big[0] = 0x32;
+    big[1] = 0xA9;
+    big[2] = 0x02;
+    big[3] = 0;
+    big[4] = 1;
+    big[5] = 't';
+    big[6] = 1;
+    big[7] = 2;
+    pd_script_init(&S, 512, 64);
+    pd_script_connect(&S, 0, 0);
+    FEED(&S, big);
+    FEED(&S, after);
+    assert_int_equal(pd_poll(&S.c, 1), PD_OK);
+    assert_int_equal(pd_dropped(&S.c), 1);
+    assert_int_equal(S.nev, 2);
+    assert_int_equal(S.evs[0].ev.type, PD_EV_DROPPED);
+    assert_int_equal(S.evs[0].ev.len, 297);
+    assert_int_equal(S.evs[0].ev.id, 0x0102);
+    assert_int_equal(S.evs[1].ev.type, PD_EV_MESSAGE);
+    assert_memory_equal(S.evs[1].data, "k", 1);
+    EXPECT_OUT(0x40, 2, 1, 2);
+    assert_true(S.max_recv_ask <= 64);
+    assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
+}
+
+static void test_pd_client_remaining_length_edges_incoming(void **state)
+{
+    (void)state;
+    static const uint32_t rems[] = {127, 128, 16383, 16384};
+    static uint8_t pkt[16400];
+    PKT(after, 0x30, 4, 0, 1, 't', 'k');
+    for (size_t i = 0; i < sizeof rems / sizeof rems[0]; i++) {
+        uint32_t rem = rems[i];
+        uint32_t hl = 1;
+        uint32_t v = rem;
+        memset(pkt, 'p', sizeof pkt);
+        pkt[0] = 0x30;
+        do {
+            pkt[hl++] = (uint8_t)((v & 0x7F) | (v > 127 ? 0x80 : 0));
+            v >>= 7;
+        } while (v);
+        pkt[hl] = 0;
+        pkt[hl + 1] = 1;
+        pkt[hl + 2] = 't';
+        pd_script_init(&S, 512, 1024);
+        pd_script_connect(&S, 0, 0);
+        pd_script_feed(&S, pkt, hl + rem);
+        FEED(&S, after);
+        drain(&S, 1);
+        assert_int_equal(S.nev, 2);
+        if (rem < 1024) {
+            assert_int_equal(S.evs[0].ev.type, PD_EV_MESSAGE);
+            assert_int_equal(S.evs[0].ev.len, rem - 3);
+        } else {
+            assert_int_equal(S.evs[0].ev.type, PD_EV_DROPPED);
+            assert_int_equal(S.evs[0].ev.len, rem);
+        }
+        assert_int_equal(S.evs[1].ev.type, PD_EV_MESSAGE);
+        assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
+    }
+    /* remaining length 0 (PINGRESP fine, PUBLISH malformed) and the maximum */
+    pd_script_init(&S, 512, 1024);
+    pd_script_connect(&S, 0, 0);
+    PKT(maxpub, 0x30, 0xFF, 0xFF, 0xFF, 0x7F, 0, 1, 't');
+    FEED(&S, pingresp);
+    FEED(&S, maxpub);
+    assert_int_equal(pd_poll(&S.c, 1), PD_OK);
+    assert_int_equal(S.nev, 0); /* still reading the first 1024 bytes */
+    assert_int_equal(S.c.rx_len, 8);
+    PKT(zero, 0x30, 0);
+    pd_script_init(&S, 512, 1024);
+    pd_script_connect(&S, 0, 0);
+    FEED(&S, zero);
+    assert_int_equal(pd_poll(&S.c, 1), PD_ERR_MALFORMED);
+}
+
+static void test_pd_client_max_remaining_length_dropped(void **state)
+{
+    (void)state;
+    static uint8_t pkt[64];
+    memset(pkt, 'p', sizeof pkt);
+    pkt[0] = 0x30;
+    pkt[1] = 0xFF;
+    pkt[2] = 0xFF;
+    pkt[3] = 0xFF;
+    pkt[4] = 0x7F;
+    pkt[5] = 0;
+    pkt[6] = 1;
+    pkt[7] = 't';
+    pd_script_init(&S, 512, 32);
+    pd_script_connect(&S, 0, 0);
+    FEED(&S, pkt);
+    assert_int_equal(pd_poll(&S.c, 1), PD_OK);
+    assert_int_equal(S.nev, 1);
+    assert_int_equal(S.evs[0].ev.type, PD_EV_DROPPED);
+    assert_int_equal(S.evs[0].ev.len, 268435455u);
+    assert_int_equal(S.c.rx_skip, 268435455u + 5u - 64u);
+    assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
+}
+
+static void test_pd_client_malformed_and_unexpected_packets_end_the_link(void **state)
+{
+    (void)state;
+    PKT(bad_len, 0x30, 0x80, 0x80, 0x80, 0x80, 0x01);
+    PKT(bad_flags, 0x41, 2, 0, 1);
+    PKT(qos2, 0x34, 5, 0, 1, 't', 0, 1);
+    PKT(subscribe, 0x82, 6, 0, 1, 0, 1, 't', 0);
+    PKT(big_suback, 0x90, 100);
+    const struct {
+        const uint8_t *p;
+        size_t n;
+        enum pd_status st;
+    } cases[] = {{bad_len, sizeof bad_len, PD_ERR_MALFORMED},
+                 {bad_flags, sizeof bad_flags, PD_ERR_MALFORMED},
+                 {qos2, sizeof qos2, PD_ERR_PROTOCOL},
+                 {subscribe, sizeof subscribe, PD_ERR_PROTOCOL},
+                 {connack_ok, sizeof connack_ok, PD_ERR_PROTOCOL}, /* second CONNACK */
+                 {big_suback, sizeof big_suback, PD_ERR_OVERSIZE}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pd_script_init(&S, 512, 64);
+        pd_script_connect(&S, 0, 0);
+        pd_script_feed(&S, cases[i].p, cases[i].n);
+        assert_int_equal(pd_poll(&S.c, 1), cases[i].st);
+        assert_int_equal(pd_state(&S.c), PD_ST_IDLE);
+        assert_int_equal(S.nev, 1);
+        assert_int_equal(S.evs[0].ev.status, cases[i].st);
+        assert_string_not_equal(pd_strerror(cases[i].st), "unknown status");
+    }
+    /* a PUBLISH before CONNACK */
+    PKT(pub, 0x30, 3, 0, 1, 't');
+    struct pd_connect_opts o = {"d", NULL, NULL, NULL, 0, true};
+    pd_script_init(&S, 512, 64);
+    assert_int_equal(pd_connect(&S.c, &o, 0), PD_OK);
+    FEED(&S, pub);
+    assert_int_equal(pd_poll(&S.c, 1), PD_ERR_PROTOCOL);
+}
+
+static void test_pd_client_transport_errors(void **state)
+{
+    (void)state;
+    pd_script_init(&S, 512, 64);
+    pd_script_connect(&S, 0, 0);
+    S.recv_fail = PD_IO_CLOSED;
+    assert_int_equal(pd_poll(&S.c, 1), PD_ERR_CLOSED);
+    pd_script_init(&S, 512, 64);
+    pd_script_connect(&S, 0, 0);
+    S.recv_fail = 0; /* recv 0 counts as an error */
+    S.recv_fail = PD_IO_ERROR;
+    assert_int_equal(pd_poll(&S.c, 1), PD_ERR_TRANSPORT);
+    pd_script_init(&S, 512, 64);
+    pd_script_connect(&S, 0, 0);
+    assert_int_equal(pd_publish(&S.c, "t", "x", 1, 0, false, NULL), PD_OK);
+    S.send_fail = -77;
+    assert_int_equal(pd_poll(&S.c, 1), PD_ERR_TRANSPORT);
+    assert_int_equal(pd_script_last(&S, PD_EV_DISCONNECTED)->ev.status, PD_ERR_TRANSPORT);
+    /* poll when idle does nothing */
+    assert_int_equal(pd_poll(&S.c, 2), PD_OK);
+}
+
+static void test_pd_client_resend_unacked_after_reconnect(void **state)
+{
+    (void)state;
+    struct pd_connect_opts o = {"d", NULL, NULL, NULL, 0, false};
+    uint16_t id;
+    pd_script_init(&S, 512, 64);
+    assert_int_equal(pd_connect(&S.c, &o, 0), PD_OK);
+    FEED(&S, connack_ok);
+    assert_int_equal(pd_poll(&S.c, 0), PD_OK);
+    assert_int_equal(pd_publish(&S.c, "t", "a", 1, 1, false, &id), PD_OK);
+    assert_int_equal(id, 1);
+    assert_int_equal(pd_subscribe(&S.c, "s", 1, NULL), PD_OK); /* id 2, never answered */
+    assert_int_equal(pd_poll(&S.c, 1), PD_OK);
+    pd_script_clear(&S);
+    S.recv_fail = PD_IO_CLOSED;
+    assert_int_equal(pd_poll(&S.c, 2), PD_ERR_CLOSED);
+    assert_int_equal(pd_inflight(&S.c), 1); /* the publish stays, the subscribe is gone */
+    /* queued while offline: sent after the next CONNACK, without DUP */
+    assert_int_equal(pd_publish(&S.c, "t", "b", 1, 1, false, &id), PD_OK);
+    assert_int_equal(pd_publish(&S.c, "t", "c", 1, 0, false, NULL), PD_ERR_STATE);
+    assert_int_equal(pd_subscribe(&S.c, "t", 0, NULL), PD_ERR_STATE);
+    assert_int_equal(id, 3);
+    S.recv_fail = 0;
+    pd_script_clear(&S);
+    assert_int_equal(pd_connect(&S.c, &o, 10), PD_OK);
+    assert_int_equal(pd_poll(&S.c, 10), PD_OK);
+    EXPECT_OUT(0x10, 13, 0, 4, 'M', 'Q', 'T', 'T', 4, 0x00, 0, 0, 0, 1, 'd');
+    pd_script_clear(&S);
+    FEED(&S, connack_sp);
+    assert_int_equal(pd_poll(&S.c, 11), PD_OK);
+    assert_true(S.evs[0].ev.session_present);
+    EXPECT_OUT(0x3A, 6, 0, 1, 't', 0, 1, 'a', 0x32, 6, 0, 1, 't', 0, 3, 'b');
+}
+
+static void test_pd_client_window_full_is_busy(void **state)
+{
+    (void)state;
+    PKT(puback2, 0x40, 2, 0, 2);
+    pd_script_init(&S, 1024, 64);
+    pd_script_connect(&S, 0, 0);
+    for (int i = 0; i < PD_INFLIGHT_MAX; i++) {
+        assert_int_equal(pd_publish(&S.c, "t", "x", 1, 1, false, NULL), PD_OK);
+    }
+    assert_int_equal(pd_publish(&S.c, "t", "x", 1, 1, false, NULL), PD_ERR_BUSY);
+    assert_int_equal(pd_subscribe(&S.c, "t", 1, NULL), PD_ERR_BUSY);
+    assert_int_equal(pd_publish(&S.c, "t", "x", 1, 0, false, NULL), PD_OK); /* QoS 0: no slot */
+    assert_int_equal(pd_poll(&S.c, 1), PD_OK);
+    FEED(&S, puback2);
+    assert_int_equal(pd_poll(&S.c, 2), PD_OK);
+    assert_int_equal(pd_inflight(&S.c), PD_INFLIGHT_MAX - 1);
+    assert_int_equal(pd_publish(&S.c, "t", "y", 1, 1, false, NULL), PD_OK);
+    assert_int_equal(pd_inflight(&S.c), PD_INFLIGHT_MAX);
+    /* held bytes = remaining publishes, in slot order */
+    assert_int_equal(S.c.tx_held, PD_INFLIGHT_MAX * 8);
+    assert_int_equal(S.c.tx[(PD_INFLIGHT_MAX - 1) * 8 + 7], 'y');
+}
+
+static void test_pd_client_qos1_inserted_while_queue_half_written(void **state)
+{
+    (void)state;
+    pd_script_init(&S, 512, 64);
+    pd_script_connect(&S, 0, 0);
+    assert_int_equal(pd_publish(&S.c, "t", "abc", 3, 0, false, NULL), PD_OK);
+    S.send_budget = 3;
+    assert_int_equal(pd_poll(&S.c, 1), PD_OK);
+    assert_int_equal(pd_publish(&S.c, "t", "q", 1, 1, false, NULL), PD_OK);
+    S.send_budget = SIZE_MAX;
+    assert_int_equal(pd_poll(&S.c, 2), PD_OK);
+    EXPECT_OUT(0x30, 6, 0, 1, 't', 'a', 'b', 'c', 0x32, 6, 0, 1, 't', 0, 1, 'q');
+}
+
+static void echo(struct pd_client *c, const struct pd_event *ev, void *user)
+{
+    (void)user;
+    if (ev->type == PD_EV_MESSAGE) {
+        assert_int_equal(pd_publish(c, "echo", ev->data, ev->len, 0, false, NULL), PD_OK);
+    }
+}
+
+static void test_pd_client_callback_may_publish(void **state)
+{
+    (void)state;
+    PKT(m, 0x30, 5, 0, 1, 't', 'h', 'i');
+    pd_script_init(&S, 512, 64);
+    pd_script_connect(&S, 0, 0);
+    S.c.on_event = echo;
+    FEED(&S, m);
+    assert_int_equal(pd_poll(&S.c, 1), PD_OK);
+    EXPECT_OUT(0x30, 8, 0, 4, 'e', 'c', 'h', 'o', 'h', 'i');
+}
+
+static void test_pd_client_init_checks(void **state)
+{
+    (void)state;
+    static uint8_t tx[64], rx[64];
+    struct pd_client c;
+    struct pd_transport bad = {NULL, NULL, NULL};
+    pd_script_init(&S, 64, 64);
+    assert_int_equal(pd_client_init(NULL, &S.tr, tx, 64, rx, 64, NULL, NULL), PD_ERR_PARAM);
+    assert_int_equal(pd_client_init(&c, &bad, tx, 64, rx, 64, NULL, NULL), PD_ERR_PARAM);
+    assert_int_equal(pd_client_init(&c, &S.tr, tx, 15, rx, 64, NULL, NULL), PD_ERR_PARAM);
+    assert_int_equal(pd_client_init(&c, &S.tr, tx, 64, rx, 70000, NULL, NULL), PD_ERR_PARAM);
+    assert_int_equal(pd_client_init(&c, &S.tr, NULL, 64, rx, 64, NULL, NULL), PD_ERR_PARAM);
+    assert_int_equal(pd_client_init(&c, &S.tr, tx, 64, rx, 64, NULL, NULL), PD_OK);
+    assert_int_equal(pd_state(&c), PD_ST_IDLE);
+    assert_int_equal(pd_publish(NULL, "t", NULL, 0, 0, false, NULL), PD_ERR_PARAM);
+    assert_int_equal(pd_publish(&c, "t", NULL, 1, 1, false, NULL), PD_ERR_PARAM);
+    assert_int_equal(pd_publish(&c, "t", "x", 1, 2, false, NULL), PD_ERR_PARAM);
+}
+
+static void test_pd_client_disconnect_then_reconnect_keeps_held(void **state)
+{
+    (void)state;
+    pd_script_init(&S, 512, 64);
+    pd_script_connect(&S, 0, 0);
+    assert_int_equal(pd_publish(&S.c, "t", "a", 1, 1, false, NULL), PD_OK);
+    assert_int_equal(pd_disconnect(&S.c), PD_OK);
+    assert_int_equal(pd_publish(&S.c, "t", "a", 1, 1, false, NULL), PD_ERR_STATE);
+    assert_int_equal(pd_poll(&S.c, 1), PD_OK);
+    EXPECT_OUT(0xE0, 0); /* the unsent QoS 1 stays held for the next session */
+    assert_int_equal(pd_state(&S.c), PD_ST_IDLE);
+    assert_int_equal(pd_inflight(&S.c), 1);
+    pd_abort(&S.c);
+    assert_int_equal(pd_inflight(&S.c), 1);
+}
+
+static void test_pd_client_reconnect_backoff(void **state)
+{
+    (void)state;
+    pd_script_init(&S, 512, 64);
+    uint32_t d = pd_reconnect_schedule(&S.c, 1000, 0);
+    assert_int_equal(d, PD_BACKOFF_MIN_MS / 2);
+    assert_false(pd_reconnect_due(&S.c, 1000 + d - 1));
+    assert_true(pd_reconnect_due(&S.c, 1000 + d));
+    d = pd_reconnect_schedule(&S.c, 0, 0xFFFFFFFFu);
+    assert_true(d >= PD_BACKOFF_MIN_MS && d <= 2 * PD_BACKOFF_MIN_MS);
+    for (int i = 0; i < 40; i++) {
+        d = pd_reconnect_schedule(&S.c, 0, (uint32_t)i * 2654435761u);
+        assert_true(d <= PD_BACKOFF_MAX_MS);
+    }
+    assert_true(d >= PD_BACKOFF_MAX_MS / 2);
+    /* the clock may wrap */
+    d = pd_reconnect_schedule(&S.c, 0xFFFFFF00u, 7);
+    assert_false(pd_reconnect_due(&S.c, 0xFFFFFFF0u));
+    assert_true(pd_reconnect_due(&S.c, 0xFFFFFF00u + d));
+    /* an accepted CONNACK starts over */
+    pd_script_connect(&S, 0, 0);
+    assert_false(pd_reconnect_due(&S.c, 0xFFFFFF00u + d)); /* not idle */
+    pd_abort(&S.c);
+    assert_int_equal(pd_reconnect_schedule(&S.c, 0, 0), PD_BACKOFF_MIN_MS / 2);
+}
+
+static void test_pd_client_topic_parse(void **state)
+{
+    (void)state;
+    const char *r;
+    const char *u;
+    size_t rl;
+    size_t ul;
+    static const char t1[] = "rooms/lab/msg/alice";
+    assert_int_equal(pd_topic_parse(t1, strlen(t1), &r, &rl, &u, &ul), PD_TOPIC_MSG);
+    assert_int_equal(rl, 3);
+    assert_memory_equal(r, "lab", 3);
+    assert_int_equal(ul, 5);
+    assert_memory_equal(u, "alice", 5);
+    static const char t2[] = "rooms/lab/presence/bob";
+    assert_int_equal(pd_topic_parse(t2, strlen(t2), &r, &rl, &u, &ul), PD_TOPIC_PRESENCE);
+    static const char t3[] = "rooms/lab/typing/bob";
+    assert_int_equal(pd_topic_parse(t3, strlen(t3), &r, &rl, &u, &ul), PD_TOPIC_TYPING);
+    static const char t4[] = "users/bob/inbox/alice";
+    assert_int_equal(pd_topic_parse(t4, strlen(t4), &r, &rl, &u, &ul), PD_TOPIC_INBOX);
+    assert_memory_equal(u, "alice", 5);
+    static const char *const other[] = {"rooms/lab/msg",      "rooms/lab/msg/a/b", "rooms//msg/a",
+                                        "rooms/lab/msgs/a",   "room/lab/msg/a",    "users/b/outbox/a",
+                                        "rooms/l b/msg/a",    "",                  "/",
+                                        "rooms/lab/msg/"};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+        assert_int_equal(pd_topic_parse(other[i], strlen(other[i]), &r, &rl, &u, &ul),
+                         PD_TOPIC_OTHER);
+    }
+    /* never reads past len: the tail beyond len is not part of the topic */
+    assert_int_equal(pd_topic_parse(t1, 15, &r, &rl, &u, &ul), PD_TOPIC_MSG);
+    assert_int_equal(ul, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pd_client_reference_session),
+        cmocka_unit_test(test_pd_client_one_byte_at_a_time),
+        cmocka_unit_test(test_pd_client_would_block_at_every_point),
+        cmocka_unit_test(test_pd_client_every_truncation_of_every_incoming_packet),
+        cmocka_unit_test(test_pd_client_keepalive_ping_and_pingresp),
+        cmocka_unit_test(test_pd_client_pingresp_timeout_declares_link_dead),
+        cmocka_unit_test(test_pd_client_connack_timeout_and_refusal),
+        cmocka_unit_test(test_pd_client_retransmit_with_dup),
+        cmocka_unit_test(test_pd_client_puback_for_unknown_id_is_ignored),
+        cmocka_unit_test(test_pd_client_suback_failure_surfaced),
+        cmocka_unit_test(test_pd_client_incoming_qos1_acked_and_duplicates_delivered),
+        cmocka_unit_test(test_pd_client_oversize_publish_dropped_and_counted),
+        cmocka_unit_test(test_pd_client_remaining_length_edges_incoming),
+        cmocka_unit_test(test_pd_client_max_remaining_length_dropped),
+        cmocka_unit_test(test_pd_client_malformed_and_unexpected_packets_end_the_link),
+        cmocka_unit_test(test_pd_client_transport_errors),
+        cmocka_unit_test(test_pd_client_resend_unacked_after_reconnect),
+        cmocka_unit_test(test_pd_client_window_full_is_busy),
+        cmocka_unit_test(test_pd_client_qos1_inserted_while_queue_half_written),
+        cmocka_unit_test(test_pd_client_callback_may_publish),
+        cmocka_unit_test(test_pd_client_init_checks),
+        cmocka_unit_test(test_pd_client_disconnect_then_reconnect_keeps_held),
+        cmocka_unit_test(test_pd_client_reconnect_backoff),
+        cmocka_unit_test(test_pd_client_topic_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
