@@ -33,7 +33,7 @@ $(B)/tests/unit/firmware_client/%: tests/unit/firmware_client/%.c $(PD_TEST_HELP
 
 ALL_TARGETS += $(PD_LIB)
 UNIT_TESTS += $(patsubst tests/unit/firmware_client/%.c,$(B)/tests/unit/firmware_client/%,$(wildcard tests/unit/firmware_client/test_*.c))
-CPPCHECK_SRCS += $(PD_SRCS) $(wildcard firmware_client/ports/cortex-m/*.c)
+CPPCHECK_SRCS += $(PD_SRCS) $(wildcard firmware_client/ports/cortex-m/*.c) tests/fuzz/fuzz_pd_parse.c
 
 # Symbol hygiene of the host archive: nothing from the heap or stdio, libc limited to
 # mem*/str*, and every defined symbol in the pd_ namespace.
