@@ -138,6 +138,16 @@ struct pd_inflight_slot {
 };
 
 struct pd_client {
+    /* Small fields first: Thumb-1 loads reach bytes only at offsets 0..31 and halfwords at
+     * 0..62, so this order keeps the code on Cortex-M0+ short. */
+    uint8_t state;
+    uint8_t flags;
+    uint8_t attempt;
+    uint16_t tx_cap, tx_len, tx_held, tx_off, tx_end;
+    uint16_t rx_cap, rx_len;
+    uint16_t keepalive_s;
+    uint16_t next_id;
+    uint16_t dropped;
     const struct pd_transport *tr;
     pd_event_fn on_event;
     void *user;
@@ -148,14 +158,6 @@ struct pd_client {
     uint32_t last_rx;    /* now_ms of the last complete packet read */
     uint32_t wait_since; /* PINGREQ or CONNECT sent at (valid when waiting) */
     uint32_t retry_at;   /* next reconnect attempt at */
-    uint16_t tx_cap, tx_len, tx_held, tx_off, tx_end;
-    uint16_t rx_cap, rx_len;
-    uint16_t keepalive_s;
-    uint16_t next_id;
-    uint16_t dropped;
-    uint8_t state;
-    uint8_t flags;
-    uint8_t attempt;
     struct pd_inflight_slot win[PD_INFLIGHT_MAX];
 };
 
