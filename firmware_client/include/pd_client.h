@@ -12,9 +12,10 @@
  *
  * Buffers.
  *  - txbuf holds, in this order: the QoS 1 PUBLISH packets awaiting PUBACK (kept for
- *    retransmission and for resending after a reconnect), then the queue of packets not yet
- *    fully written to the transport. Size it as (window + 1) * largest packet; a QoS 1 publish
- *    that does not fit returns PD_ERR_BUSY (retry after a later pd_poll()).
+ *    retransmission and for resending after a reconnect), then the bytes not yet written to
+ *    the transport. Sending a held packet appends a copy of it to that queue, so size txbuf as
+ *    (window + 1) * largest packet; a publish that does not fit returns PD_ERR_BUSY (retry
+ *    after a later pd_poll()).
  *  - rxbuf holds exactly one incoming packet. An incoming PUBLISH larger than rxbuf is read
  *    and thrown away (acknowledged if QoS 1 so the broker does not resend it), counted in
  *    pd_dropped() and reported as PD_EV_DROPPED; any other packet larger than rxbuf is a
@@ -143,7 +144,7 @@ struct pd_client {
     uint8_t state;
     uint8_t flags;
     uint8_t attempt;
-    uint16_t tx_cap, tx_len, tx_held, tx_off, tx_end;
+    uint16_t tx_cap, tx_len, tx_held;
     uint16_t rx_cap, rx_len;
     uint16_t keepalive_s;
     uint16_t next_id;

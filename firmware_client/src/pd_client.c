@@ -18,11 +18,10 @@ void pd_abort(struct pd_client *c)
 {
     c->state = PD_ST_IDLE;
     c->tx_len = c->tx_held;
-    c->tx_end = 0;
     c->rx_len = 0;
     c->rx_skip = 0;
     c->flags = 0;
-    pd_win_requeue(c, false, 0);
+    pd_win_reset(c);
 }
 
 /* The link is over: reset, tell the application once, return the reason. */
@@ -72,7 +71,6 @@ enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opt
         return PD_ERR_STATE;
     }
     pd_abort(c);
-    pd_win_gc(c);
     memset(&b, 0, sizeof b);
     b.conn = opts;
     st = pd_queue(c, PD_T_CONNECT, 0, &b, 0, NULL);
@@ -92,14 +90,14 @@ enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opt
 static enum pd_status drop_big(struct pd_client *c, uint32_t hl, uint32_t total)
 {
     struct pd_event ev;
-    uint32_t qos = (c->rx[0] >> 1) & 3u;
-    uint32_t at = hl + 2u + ((uint32_t)c->rx[hl] << 8 | c->rx[hl + 1u]);
+    uint32_t qos = c->rx[0] & 0x06u;
+    uint32_t at = hl + 2u + pd_get_u16(c->rx + hl); /* hl + 2 <= 7 < rx_cap */
     memset(&ev, 0, sizeof ev);
-    if (qos > 1u) {
-        return qos == 3u ? PD_ERR_MALFORMED : PD_ERR_PROTOCOL;
+    if (qos > 2u) {
+        return PD_ERR_PROTOCOL; /* QoS 2 (or the invalid 3) */
     }
     if (qos && at + 2u <= c->rx_cap) {
-        ev.id = (uint16_t)((unsigned)c->rx[at] << 8 | c->rx[at + 1u]);
+        ev.id = pd_get_u16(c->rx + at);
         if (ev.id) {
             (void)pd_queue(c, PD_T_PUBACK, ev.id, NULL, 0, NULL); /* room is reserved */
         }
@@ -111,7 +109,6 @@ static enum pd_status drop_big(struct pd_client *c, uint32_t hl, uint32_t total)
     c->rx_len = 0;
     ev.type = PD_EV_DROPPED;
     ev.len = total - hl;
-    ev.qos = (uint8_t)qos;
     emit(c, &ev);
     return PD_OK;
 }
@@ -252,56 +249,26 @@ static enum pd_status timers(struct pd_client *c, uint32_t now_ms)
             c->wait_since = now_ms;
         }
     }
-    if (!c->tx_end) {
-        pd_win_requeue(c, true, now_ms);
-    }
+    pd_win_service(c, now_ms);
     return PD_OK;
 }
 
-/* Write until the transport would block: pending held publishes first (once connected), then
- * the queue in order. A packet once started is finished before any other. */
+/* Write the queue until the transport would block; what was written leaves the buffer. */
 static enum pd_status transmit(struct pd_client *c, uint32_t now_ms)
 {
-    for (;;) {
-        int32_t r;
-        if (!c->tx_end) {
-            uint32_t n = 0;
-            int32_t off = -1;
-            if (c->state == PD_ST_CONNECTED) {
-                off = pd_win_take_pending(c, now_ms, &n);
-            }
-            if (off < 0) {
-                uint32_t hl;
-                if (c->tx_len == c->tx_held) {
-                    break;
-                }
-                (void)pd_parse_header(c->tx + c->tx_held, c->tx_len - c->tx_held, &hl, &n);
-                n += hl;
-                off = c->tx_held;
-            }
-            c->tx_off = (uint16_t)off;
-            c->tx_end = (uint16_t)((uint32_t)off + n);
-        }
-        r = c->tr->send(c->tr->ctx, c->tx + c->tx_off, (size_t)(c->tx_end - c->tx_off));
+    while (c->tx_len > c->tx_held) {
+        uint8_t *q = c->tx + c->tx_held;
+        uint32_t n = (uint32_t)(c->tx_len - c->tx_held);
+        int32_t r = c->tr->send(c->tr->ctx, q, n);
         if (r == PD_WOULD_BLOCK) {
             break;
         }
-        if (r <= 0 || r > c->tx_end - c->tx_off) {
+        if (r <= 0 || (uint32_t)r > n) {
             return r == PD_IO_CLOSED ? PD_ERR_CLOSED : PD_ERR_TRANSPORT;
         }
-        c->tx_off = (uint16_t)(c->tx_off + r);
+        memmove(q, q + r, n - (uint32_t)r);
+        c->tx_len = (uint16_t)(c->tx_len - r);
         c->last_tx = now_ms;
-        if (c->tx_off == c->tx_end) {
-            if (c->tx_end > c->tx_held) {
-                uint32_t n = (uint32_t)(c->tx_end - c->tx_held);
-                memmove(c->tx + c->tx_held, c->tx + c->tx_end, (size_t)(c->tx_len - c->tx_end));
-                c->tx_len = (uint16_t)(c->tx_len - n);
-            }
-            c->tx_end = 0;
-        }
-    }
-    if (!c->tx_end) {
-        pd_win_gc(c);
     }
     return PD_OK;
 }

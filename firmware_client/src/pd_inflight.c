@@ -5,41 +5,14 @@
 
 #define TICK(ms) ((uint16_t)((ms) >> 6))
 
-void pd_win_gc(struct pd_client *c)
+int pd_win_free(const struct pd_client *c)
 {
-    uint32_t off = 0;
-    unsigned j = 0;
-    for (unsigned i = 0; i < PD_INFLIGHT_MAX; i++) {
-        struct pd_inflight_slot s = c->win[i];
-        uint32_t n = s.info & PD_W_LEN;
-        if (!s.id) {
-            if (n) {
-                memmove(c->tx + off, c->tx + off + n, c->tx_len - off - n);
-                c->tx_len = (uint16_t)(c->tx_len - n);
-                c->tx_held = (uint16_t)(c->tx_held - n);
-            }
-            continue;
+    for (int i = 0; i < PD_INFLIGHT_MAX; i++) {
+        if (!c->win[i].id) {
+            return i;
         }
-        c->win[j++] = s;
-        off += n;
     }
-    for (; j < PD_INFLIGHT_MAX; j++) {
-        memset(&c->win[j], 0, sizeof c->win[j]);
-    }
-}
-
-int pd_win_free(struct pd_client *c)
-{
-    /* The slot after the last one in use, never a hole: publish bytes sit in txbuf in slot
-     * order and a new publish's bytes go at the end of the held region. */
-    int i = PD_INFLIGHT_MAX;
-    if (!c->tx_end) {
-        pd_win_gc(c);
-    }
-    while (i > 0 && !c->win[i - 1].id && !c->win[i - 1].info) {
-        i--;
-    }
-    return i < PD_INFLIGHT_MAX ? i : -1;
+    return -1;
 }
 
 uint16_t pd_win_next_id(struct pd_client *c)
@@ -56,51 +29,64 @@ uint16_t pd_win_next_id(struct pd_client *c)
     }
 }
 
+/* Remove slot i and its n held bytes at off; later slots move down. */
+static void drop_slot(struct pd_client *c, unsigned i, uint32_t off, uint32_t n)
+{
+    memmove(c->tx + off, c->tx + off + n, c->tx_len - off - n);
+    c->tx_len = (uint16_t)(c->tx_len - n);
+    c->tx_held = (uint16_t)(c->tx_held - n);
+    memmove(&c->win[i], &c->win[i + 1], (PD_INFLIGHT_MAX - 1u - i) * sizeof c->win[0]);
+    memset(&c->win[PD_INFLIGHT_MAX - 1], 0, sizeof c->win[0]);
+}
+
 bool pd_win_release(struct pd_client *c, uint16_t id, uint16_t want)
 {
+    uint32_t off = 0;
     for (unsigned i = 0; i < PD_INFLIGHT_MAX; i++) {
         struct pd_inflight_slot *s = &c->win[i];
+        uint32_t n = s->info & PD_W_LEN;
         if (s->id == id && (s->info & (PD_W_SUB | PD_W_ACK)) == want) {
-            s->id = 0;
-            s->info &= PD_W_LEN; /* bytes stay until gc */
+            drop_slot(c, i, off, n);
             return true;
         }
+        off += n;
     }
     return false;
 }
 
-void pd_win_requeue(struct pd_client *c, bool only_due, uint32_t now_ms)
+void pd_win_reset(struct pd_client *c)
 {
-    uint32_t off = 0;
-    for (unsigned i = 0; i < PD_INFLIGHT_MAX; i++) {
-        struct pd_inflight_slot *s = &c->win[i];
-        uint32_t n = s->info & PD_W_LEN;
-        if (s->info & PD_W_SUB) {
-            if (!only_due) {
-                memset(s, 0, sizeof *s);
-            }
-        } else if (s->id && !(s->info & PD_W_PENDING) &&
-                   (!only_due || (uint16_t)(TICK(now_ms) - s->sent) >= TICK(PD_RETRY_MS))) {
-            c->tx[off] |= 0x08u; /* DUP: this packet was sent before */
-            s->info |= PD_W_PENDING;
+    unsigned i = 0;
+    while (i < PD_INFLIGHT_MAX && c->win[i].id) {
+        if (c->win[i].info & PD_W_SUB) {
+            drop_slot(c, i, 0, 0);
+        } else {
+            c->win[i++].info |= PD_W_PENDING;
         }
-        off += n;
     }
 }
 
-int32_t pd_win_take_pending(struct pd_client *c, uint32_t now_ms, uint32_t *len)
+void pd_win_service(struct pd_client *c, uint32_t now_ms)
 {
     uint32_t off = 0;
     for (unsigned i = 0; i < PD_INFLIGHT_MAX; i++) {
         struct pd_inflight_slot *s = &c->win[i];
         uint32_t n = s->info & PD_W_LEN;
-        if (s->id && (s->info & PD_W_PENDING)) {
-            s->info &= (uint16_t)~PD_W_PENDING;
-            s->sent = TICK(now_ms);
-            *len = n;
-            return (int32_t)off;
+        if (n) {
+            if ((uint16_t)(TICK(now_ms) - s->sent) >= TICK(PD_RETRY_MS)) {
+                s->info |= PD_W_PENDING;
+            }
+            if (s->info & PD_W_PENDING) {
+                if (n > (uint32_t)(c->tx_cap - c->tx_len)) {
+                    return; /* later, once the queue has drained */
+                }
+                memcpy(c->tx + c->tx_len, c->tx + off, n);
+                c->tx_len = (uint16_t)(c->tx_len + n);
+                c->tx[off] |= 0x08u; /* DUP on every later copy */
+                s->info &= (uint16_t)~PD_W_PENDING;
+                s->sent = TICK(now_ms);
+            }
         }
         off += n;
     }
-    return -1;
 }

@@ -1,11 +1,10 @@
 /* The in-flight window and the transmit buffer layout.
  *
  * txbuf: [0, tx_held) the QoS 1 PUBLISH packets awaiting PUBACK, in slot order (a slot's
- * bytes = its info length); [tx_held, tx_len) the queue of transient packets (CONNECT,
- * SUBSCRIBE, PUBACK, QoS 0 PUBLISH...), FIFO. [tx_off, tx_end) is the rest of the packet being
- * written (tx_end == 0: none). Slots in use form a prefix of win[]. A slot whose id is 0 but
- * whose length is not is a released publish whose bytes are reclaimed by pd_win_gc() once no
- * packet is half-written. */
+ * bytes = its info length); [tx_held, tx_len) the bytes not yet written to the transport, in
+ * order. Held packets are never written from where they are kept: (re)sending one appends a
+ * copy to the queue, so a PUBACK can release the bytes at once, whatever is half-written.
+ * Slots in use always form a prefix of win[]. */
 #ifndef PD_INFLIGHT_H
 #define PD_INFLIGHT_H
 
@@ -18,27 +17,23 @@
 #define PD_W_SUB 0x4000u     /* slot waits for SUBACK/UNSUBACK, holds no bytes */
 #define PD_W_PENDING 0x8000u /* publish slot must be (re)sent once connected */
 
-/* Reclaim released slots and their bytes; keeps used slots a prefix. Only when tx_end == 0. */
-void pd_win_gc(struct pd_client *c);
-
-/* Index of the slot after the last one in use (after gc if possible), or -1 when the window
- * is full. */
-int pd_win_free(struct pd_client *c);
+/* Index of the first free slot, or -1 when the window is full. */
+int pd_win_free(const struct pd_client *c);
 
 /* A packet id not 0 and not used by any slot. */
 uint16_t pd_win_next_id(struct pd_client *c);
 
 /* Release the slot waiting for ack `want` (PD_W_SUB | flags for (UN)SUBACK, 0 for PUBACK)
- * with this id. Returns true if one matched; unknown ids are ignored. */
+ * with this id, with its held bytes. Returns true if one matched; unknown ids are ignored. */
 bool pd_win_release(struct pd_client *c, uint16_t id, uint16_t want);
 
-/* Mark sent publishes for resending with DUP; with drop_subs, free SUB slots too (their
- * answers will never come on a new connection). When only_due, only those sent at least
- * PD_RETRY_MS before now_ms. */
-void pd_win_requeue(struct pd_client *c, bool only_due, uint32_t now_ms);
+/* The link is gone: free SUBSCRIBE/UNSUBSCRIBE slots (their answers will never come) and
+ * mark every held publish for sending after the next CONNACK. */
+void pd_win_reset(struct pd_client *c);
 
-/* Offset in txbuf of the first pending publish slot, clearing its flag and stamping it as
- * sent at now_ms; sets *len. Returns -1 when none. */
-int32_t pd_win_take_pending(struct pd_client *c, uint32_t now_ms, uint32_t *len);
+/* Connected: mark publishes sent PD_RETRY_MS ago for resending, then append a copy of each
+ * pending one to the queue while it fits (the kept original then gets DUP, so every later
+ * copy is marked as a redelivery). */
+void pd_win_service(struct pd_client *c, uint32_t now_ms);
 
 #endif

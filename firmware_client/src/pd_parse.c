@@ -20,7 +20,7 @@ enum pd_status pd_parse_header(const uint8_t *buf, size_t len, uint32_t *hdrlen,
     return PD_ERR_MALFORMED;
 }
 
-static uint16_t get_u16(const uint8_t *p)
+uint16_t pd_get_u16(const uint8_t *p)
 {
     return (uint16_t)((unsigned)p[0] << 8 | p[1]);
 }
@@ -40,7 +40,7 @@ static enum pd_status parse_publish(const uint8_t *p, uint32_t rem, uint32_t fla
     if (rem < 2u) {
         return PD_ERR_MALFORMED;
     }
-    tl = get_u16(p);
+    tl = pd_get_u16(p);
     off = 2u + tl + (qos ? 2u : 0u);
     if (tl == 0u || off > rem) {
         return PD_ERR_MALFORMED;
@@ -52,7 +52,7 @@ static enum pd_status parse_publish(const uint8_t *p, uint32_t rem, uint32_t fla
         }
     }
     if (qos) {
-        ev->id = get_u16(p + 2u + tl);
+        ev->id = pd_get_u16(p + 2u + tl);
         if (!ev->id) {
             return PD_ERR_MALFORMED;
         }
@@ -122,7 +122,7 @@ enum pd_status pd_parse_packet(const uint8_t *buf, size_t len, struct pd_event *
         }
         return PD_OK;
     }
-    ev->id = get_u16(p);
+    ev->id = pd_get_u16(p);
     if (!ev->id) {
         return PD_ERR_MALFORMED;
     }

@@ -32,13 +32,9 @@ enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const s
         return PD_ERR_BUSY;
     }
     if (slot & PD_W_PENDING) {
-        /* Open a gap at the end of the held region; a queued packet being written moves. */
+        /* Open a gap at the end of the held region; the unsent queue moves up. */
         at = c->tx_held;
         memmove(c->tx + at + total, c->tx + at, c->tx_len - at);
-        if (c->tx_end > c->tx_held) {
-            c->tx_off = (uint16_t)(c->tx_off + total);
-            c->tx_end = (uint16_t)(c->tx_end + total);
-        }
         c->tx_held = (uint16_t)(c->tx_held + total);
         slot = (uint16_t)(slot | total);
     }
