@@ -40,8 +40,9 @@ enum pd_status pd_client_init(struct pd_client *c, const struct pd_transport *tr
                               size_t txlen, uint8_t *rxbuf, size_t rxlen, pd_event_fn on_event,
                               void *user)
 {
-    if (!c || !tr || !tr->send || !tr->recv || !txbuf || !rxbuf || txlen < 16u ||
-        txlen > 65535u || rxlen < 16u || rxlen > 65535u) {
+    /* (len - 16) wraps for len < 16, so one compare checks both ends of 16..65535 */
+    if (!c || !tr || !tr->send || !tr->recv || !txbuf || !rxbuf || txlen - 16u > 65519u ||
+        rxlen - 16u > 65519u) {
         return PD_ERR_PARAM;
     }
     memset(c, 0, sizeof *c);
@@ -165,49 +166,49 @@ static enum pd_status dispatch(struct pd_client *c, uint32_t total)
 static enum pd_status receive(struct pd_client *c, uint32_t now_ms)
 {
     unsigned done = 0;
-    while (done < PD_POLL_MAX_PACKETS && c->state != PD_ST_IDLE) {
+    while (done < PD_POLL_MAX_PACKETS && (uint32_t)(c->tx_cap - c->tx_len) >= 4u) {
+        /* (the room check keeps space for the PUBACK or PINGREQ this packet may need) */
         uint32_t hl;
-        uint32_t rem;
+        uint32_t need; /* bytes of the current packet rx must hold before anything happens */
         uint32_t want;
         int32_t r;
-        uint8_t *dst = c->rx + c->rx_len;
-        if ((uint32_t)(c->tx_cap - c->tx_len) < 4u) {
-            break; /* keep room for the PUBACK or PINGREQ this packet may need */
-        }
+        uint8_t *dst = c->rx;
         if (c->rx_skip) {
-            dst = c->rx;
             want = c->rx_skip < c->rx_cap ? c->rx_skip : c->rx_cap;
         } else {
-            enum pd_status st = pd_parse_header(c->rx, c->rx_len, &hl, &rem);
+            enum pd_status st = pd_parse_header(c->rx, c->rx_len, &hl, &need);
             if (st == PD_ERR_NEED_MORE) {
-                want = 1;
+                need = c->rx_len + 1u;
             } else if (st != PD_OK) {
                 return st;
-            } else if (hl + rem > c->rx_cap) {
+            } else {
+                need += hl;
+            }
+            if (need > c->rx_cap) {
                 if ((c->rx[0] & 0xF0u) != PD_T_PUBLISH) {
                     return PD_ERR_OVERSIZE;
                 }
                 if (c->rx_len == c->rx_cap) {
-                    st = drop_big(c, hl, hl + rem);
+                    done++;
+                    st = drop_big(c, hl, need);
                     if (st != PD_OK) {
                         return st;
                     }
-                    done++;
                     continue;
                 }
-                want = c->rx_cap - c->rx_len;
-            } else if (c->rx_len == hl + rem) {
+                need = c->rx_cap;
+            } else if (c->rx_len == need) {
                 c->rx_len = 0;
                 c->last_rx = now_ms;
                 done++;
-                st = dispatch(c, hl + rem);
+                st = dispatch(c, need);
                 if (st != PD_OK) {
                     return st;
                 }
                 continue;
-            } else {
-                want = hl + rem - c->rx_len;
             }
+            dst += c->rx_len;
+            want = need - c->rx_len;
         }
         r = c->tr->recv(c->tr->ctx, dst, want);
         if (r == PD_WOULD_BLOCK) {
@@ -218,9 +219,7 @@ static enum pd_status receive(struct pd_client *c, uint32_t now_ms)
         }
         if (c->rx_skip) {
             c->rx_skip -= (uint32_t)r;
-            if (!c->rx_skip) {
-                c->last_rx = now_ms;
-            }
+            c->last_rx = now_ms;
         } else {
             c->rx_len = (uint16_t)(c->rx_len + r);
         }
