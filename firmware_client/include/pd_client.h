@@ -149,6 +149,7 @@ struct pd_client {
     uint16_t keepalive_s;
     uint16_t next_id;
     uint16_t dropped;
+    uint16_t conn_len; /* bytes of the last CONNECT: held publishes leave room for it */
     const struct pd_transport *tr;
     pd_event_fn on_event;
     void *user;
@@ -190,7 +191,9 @@ enum pd_status pd_poll(struct pd_client *c, uint32_t now_ms);
  * payload (len bytes, may be NULL when len is 0) is copied: the caller may reuse it at once.
  * QoS 0 needs PD_ST_CONNECTED or PD_ST_CONNECTING. QoS 1 is accepted in any state but
  * PD_ST_DISCONNECTING: it takes a window slot and stays in txbuf until PUBACK, and is sent
- * once connected. *id_out (may be NULL) receives the packet id (0 for QoS 0).
+ * once connected. A QoS 1 publish always leaves free in txbuf the size of the last CONNECT
+ * plus 4 bytes, so a reconnect and the acknowledgements always fit beside held messages.
+ * *id_out (may be NULL) receives the packet id (0 for QoS 0).
  * Returns PD_OK, PD_ERR_PARAM, PD_ERR_TOO_BIG (len > PD_MAX_PAYLOAD, nothing queued),
  * PD_ERR_STATE, PD_ERR_BUSY (window or txbuf full now). */
 enum pd_status pd_publish(struct pd_client *c, const char *topic, const void *payload, size_t len,

@@ -78,6 +78,7 @@ enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opt
     if (st != PD_OK) {
         return PD_ERR_TOO_BIG; /* the queue is empty: it can never fit */
     }
+    c->conn_len = (uint16_t)(c->tx_len - c->tx_held); /* the queue holds just the CONNECT */
     c->state = PD_ST_CONNECTING;
     c->keepalive_s = opts->keepalive_s;
     c->wait_since = now_ms;

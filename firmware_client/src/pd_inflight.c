@@ -73,7 +73,10 @@ void pd_win_service(struct pd_client *c, uint32_t now_ms)
         struct pd_inflight_slot *s = &c->win[i];
         uint32_t n = s->info & PD_W_LEN;
         if (n) {
-            if ((uint16_t)(TICK(now_ms) - s->sent) >= TICK(PD_RETRY_MS)) {
+            /* Due again only once earlier copies have left: a slow link does not fill the
+             * queue with copies of the same message. */
+            if (c->tx_len == c->tx_held &&
+                (uint16_t)(TICK(now_ms) - s->sent) >= TICK(PD_RETRY_MS)) {
                 s->info |= PD_W_PENDING;
             }
             if (s->info & PD_W_PENDING) {

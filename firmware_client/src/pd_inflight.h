@@ -31,7 +31,8 @@ bool pd_win_release(struct pd_client *c, uint16_t id, uint16_t want);
  * mark every held publish for sending after the next CONNACK. */
 void pd_win_reset(struct pd_client *c);
 
-/* Connected: mark publishes sent PD_RETRY_MS ago for resending, then append a copy of each
+/* Connected: mark publishes sent PD_RETRY_MS ago for resending (only when the queue is
+ * empty, so copies of one message never pile up behind a slow link), then append a copy of each
  * pending one to the queue while it fits (the kept original then gets DUP, so every later
  * copy is marked as a redelivery). */
 void pd_win_service(struct pd_client *c, uint32_t now_ms);

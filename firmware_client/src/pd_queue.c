@@ -4,8 +4,9 @@
 #include "pd_inflight.h"
 #include "pd_queue.h"
 
-/* Free bytes a held publish must leave so a PUBACK or PINGREQ can always be queued (the
- * receive path stops reading while fewer are free). */
+/* Free bytes a held publish must leave beside the last CONNECT, so a PUBACK or PINGREQ can
+ * always be queued (the receive path stops reading while fewer are free) and a reconnect
+ * always fits. */
 #define HELD_RESERVE 4u
 
 enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const struct pd_body *b,
@@ -28,7 +29,8 @@ enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const s
     if (total > PD_PACKET_MAX || total > c->tx_cap) {
         return PD_ERR_TOO_BIG;
     }
-    if (total + ((slot & PD_W_PENDING) ? HELD_RESERVE : 0u) > (uint32_t)(c->tx_cap - c->tx_len)) {
+    if (total + ((slot & PD_W_PENDING) ? HELD_RESERVE + c->conn_len : 0u) >
+        (uint32_t)(c->tx_cap - c->tx_len)) {
         return PD_ERR_BUSY;
     }
     if (slot & PD_W_PENDING) {

@@ -261,6 +261,26 @@ static void test_pd_client_retransmit_with_dup(void **state)
     assert_int_equal(S.out_len, 0);
 }
 
+static void test_pd_client_no_retransmit_pile_up_behind_a_slow_link(void **state)
+{
+    (void)state;
+    pd_script_init(&S, 512, 256);
+    pd_script_connect(&S, 0, 0);
+    S.send_budget = 0; /* the link takes nothing */
+    assert_int_equal(pd_publish(&S.c, "t", "m", 1, 1, false, NULL), PD_OK);
+    assert_int_equal(pd_poll(&S.c, 0), PD_OK);
+    assert_int_equal(S.c.tx_len, 16); /* held + one copy queued */
+    assert_int_equal(pd_poll(&S.c, 3 * PD_RETRY_MS), PD_OK);
+    assert_int_equal(S.c.tx_len, 16); /* still one copy */
+    S.send_budget = SIZE_MAX;
+    assert_int_equal(pd_poll(&S.c, 3 * PD_RETRY_MS), PD_OK);
+    EXPECT_OUT(0x32, 6, 0, 1, 't', 0, 1, 'm');
+    pd_script_clear(&S);
+    assert_int_equal(pd_poll(&S.c, 4 * PD_RETRY_MS + 64), PD_OK);
+    EXPECT_OUT(0x3A, 6, 0, 1, 't', 0, 1, 'm');
+    assert_int_equal(S.c.tx_len, S.c.tx_held);
+}
+
 static void test_pd_client_puback_for_unknown_id_is_ignored(void **state)
 {
     (void)state;
@@ -678,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_pd_client_pingresp_timeout_declares_link_dead),
         cmocka_unit_test(test_pd_client_connack_timeout_and_refusal),
         cmocka_unit_test(test_pd_client_retransmit_with_dup),
+        cmocka_unit_test(test_pd_client_no_retransmit_pile_up_behind_a_slow_link),
         cmocka_unit_test(test_pd_client_puback_for_unknown_id_is_ignored),
         cmocka_unit_test(test_pd_client_suback_failure_surfaced),
         cmocka_unit_test(test_pd_client_incoming_qos1_acked_and_duplicates_delivered),
