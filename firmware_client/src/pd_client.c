@@ -88,28 +88,29 @@ enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opt
 }
 
 /* An incoming PUBLISH larger than rxbuf: its first rx_cap bytes are in rx. Acknowledge it if
- * QoS 1 and the id is inside that prefix, count it, and skip the rest. */
+ * QoS 1 and its topic and id are inside that prefix, count it, and skip the rest. */
 static enum pd_status drop_big(struct pd_client *c, uint32_t hl, uint32_t total)
 {
     struct pd_event ev;
-    uint32_t qos = c->rx[0] & 0x06u;
-    uint32_t at = hl + 2u + pd_get_u16(c->rx + hl); /* hl + 2 <= 7 < rx_cap */
+    enum pd_status st;
+    uint16_t id;
     memset(&ev, 0, sizeof ev);
-    if (qos > 2u) {
-        return PD_ERR_PROTOCOL; /* QoS 2 (or the invalid 3) */
+    st = pd_parse_publish(c->rx + hl, c->rx_cap - hl, c->rx[0] & 0x0Fu, &ev);
+    if (st == PD_ERR_PROTOCOL) {
+        return st; /* QoS 2 */
     }
-    if (qos && at + 2u <= c->rx_cap) {
-        ev.id = pd_get_u16(c->rx + at);
-        if (ev.id) {
-            (void)pd_queue(c, PD_T_PUBACK, ev.id, NULL, 0, NULL); /* room is reserved */
-        }
+    id = st == PD_OK ? ev.id : 0u;
+    if (id) {
+        (void)pd_queue(c, PD_T_PUBACK, id, NULL, 0, NULL); /* room is reserved */
     }
     if (c->dropped != 0xFFFFu) {
         c->dropped++;
     }
     c->rx_skip = total - c->rx_len;
     c->rx_len = 0;
+    memset(&ev, 0, sizeof ev);
     ev.type = PD_EV_DROPPED;
+    ev.id = id;
     ev.len = total - hl;
     emit(c, &ev);
     return PD_OK;

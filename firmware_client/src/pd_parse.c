@@ -25,8 +25,8 @@ uint16_t pd_get_u16(const uint8_t *p)
     return (uint16_t)((unsigned)p[0] << 8 | p[1]);
 }
 
-static enum pd_status parse_publish(const uint8_t *p, uint32_t rem, uint32_t flags,
-                                    struct pd_event *ev)
+enum pd_status pd_parse_publish(const uint8_t *p, uint32_t rem, uint32_t flags,
+                                struct pd_event *ev)
 {
     uint32_t qos = (flags >> 1) & 3u;
     uint32_t tl;
@@ -91,7 +91,7 @@ enum pd_status pd_parse_packet(const uint8_t *buf, size_t len, struct pd_event *
     type = buf[0] >> 4;
     flags = buf[0] & 0x0Fu;
     if (type == 3u) {
-        return parse_publish(p, rem, flags, ev);
+        return pd_parse_publish(p, rem, flags, ev);
     }
     if (type == 0u || type == 15u) {
         return PD_ERR_MALFORMED; /* reserved */

@@ -22,6 +22,12 @@ uint16_t pd_get_u16(const uint8_t *p);
  * length byte with its continuation bit set). */
 enum pd_status pd_parse_header(const uint8_t *buf, size_t len, uint32_t *hdrlen, uint32_t *rem);
 
+/* The variable header and payload of a PUBLISH: p[0..rem), flags = the low nibble of its
+ * type byte. Fills *ev (which the caller has zeroed) as pd_parse_packet() does. Also used on
+ * the first bytes of an oversize PUBLISH to find its packet id. */
+enum pd_status pd_parse_publish(const uint8_t *p, uint32_t rem, uint32_t flags,
+                                struct pd_event *ev);
+
 /* Validate the complete packet buf[0..len) (len = header + remaining length exactly) and
  * describe it in *ev (all fields reset first; topic/data point into buf). Checks the fixed
  * flags of each type, exact lengths, CONNACK codes, topic bounds and characters, packet id
