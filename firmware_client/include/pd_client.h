@@ -1,7 +1,11 @@
 /* libparley_device: a malloc-free MQTT 3.1.1 client for constrained devices (C99).
  *
  * API stability: this header is the contract the POSIX port, parley-device and the tests are
- * written against. Changes after the first commit stay source-compatible and are listed here.
+ * written against. Changes after the first commit stay source-compatible and are listed here:
+ *  - private fields of struct pd_client reordered, two removed, conn_len added (recompile);
+ *  - pd_disconnect() may return PD_ERR_BUSY (txbuf full);
+ *  - a QoS 1 publish also returns PD_ERR_BUSY when it would not leave the last CONNECT's size
+ *    + 4 bytes free (so a reconnect always fits beside held messages).
  *
  * Model. The caller owns everything: the struct pd_client (at most 96 bytes on a 32-bit MCU
  * with the default pd_config.h), a transmit buffer and a receive buffer, and the transport.
