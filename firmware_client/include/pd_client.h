@@ -73,10 +73,10 @@ enum pd_status {
 const char *pd_strerror(enum pd_status st);
 
 enum pd_state {
-    PD_ST_IDLE = 0,      /* no connection; pd_connect() allowed */
-    PD_ST_CONNECTING,    /* CONNECT queued or sent, waiting for CONNACK */
-    PD_ST_CONNECTED,     /* CONNACK accepted */
-    PD_ST_DISCONNECTING  /* DISCONNECT queued; PD_ST_IDLE once it is written */
+    PD_ST_IDLE = 0,     /* no connection; pd_connect() allowed */
+    PD_ST_CONNECTING,   /* CONNECT queued or sent, waiting for CONNACK */
+    PD_ST_CONNECTED,    /* CONNACK accepted */
+    PD_ST_DISCONNECTING /* DISCONNECT queued; PD_ST_IDLE once it is written */
 };
 
 enum pd_event_type {
@@ -127,12 +127,12 @@ struct pd_will {
 
 /* Borrowed for the pd_connect() call only. Strings are NUL-terminated; NULL = absent. */
 struct pd_connect_opts {
-    const char *client_id;     /* NULL or "" lets the broker pick (needs clean_session) */
-    const char *username;      /* NULL: none */
-    const char *password;      /* password or token (e.g. a JWT); NULL: none */
+    const char *client_id;      /* NULL or "" lets the broker pick (needs clean_session) */
+    const char *username;       /* NULL: none */
+    const char *password;       /* password or token (e.g. a JWT); NULL: none */
     const struct pd_will *will; /* NULL: none */
-    uint16_t keepalive_s;      /* 0 disables keepalive */
-    bool clean_session;        /* false: persistent session, QoS 1 survives reconnects */
+    uint16_t keepalive_s;       /* 0 disables keepalive */
+    bool clean_session;         /* false: persistent session, QoS 1 survives reconnects */
 };
 
 /* The context. Fields are private: read them through the accessors below. */
@@ -178,8 +178,7 @@ enum pd_status pd_client_init(struct pd_client *c, const struct pd_transport *tr
  * pd_poll()) and enters PD_ST_CONNECTING. opts is borrowed for this call only.
  * Returns PD_OK; PD_ERR_STATE unless PD_ST_IDLE; PD_ERR_PARAM (NULL opts, bad will);
  * PD_ERR_TOO_BIG when CONNECT cannot fit in txbuf next to the held QoS 1 messages. */
-enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opts,
-                          uint32_t now_ms);
+enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opts, uint32_t now_ms);
 
 /* Do everything that is due: read and dispatch up to PD_POLL_MAX_PACKETS packets, answer QoS 1
  * with PUBACK, send PINGREQ after 3/4 of the keepalive without a packet in either direction,

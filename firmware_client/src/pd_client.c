@@ -150,8 +150,7 @@ static enum pd_status dispatch(struct pd_client *c, uint32_t total)
         break;
     case PD_EV_SUBACK:
     case PD_EV_UNSUBACK:
-        if (!pd_win_release(c, ev.id,
-                            ev.type == PD_EV_SUBACK ? PD_W_SUB : (PD_W_SUB | PD_W_ACK))) {
+        if (!pd_win_release(c, ev.id, ev.type == PD_EV_SUBACK ? PD_W_SUB : (PD_W_SUB | PD_W_ACK))) {
             return PD_OK;
         }
         break;
@@ -288,7 +287,7 @@ enum pd_status pd_poll(struct pd_client *c, uint32_t now_ms)
         st = transmit(c, now_ms);
     }
     if (st == PD_OK && c->state == PD_ST_DISCONNECTING && c->tx_len == c->tx_held) {
-        return fail(c, PD_OK) ;
+        return fail(c, PD_OK);
     }
     return st == PD_OK ? PD_OK : fail(c, st);
 }
@@ -334,15 +333,9 @@ enum pd_status pd_disconnect(struct pd_client *c)
     return st;
 }
 
-enum pd_state pd_state(const struct pd_client *c)
-{
-    return (enum pd_state)c->state;
-}
+enum pd_state pd_state(const struct pd_client *c) { return (enum pd_state)c->state; }
 
-uint16_t pd_dropped(const struct pd_client *c)
-{
-    return c->dropped;
-}
+uint16_t pd_dropped(const struct pd_client *c) { return c->dropped; }
 
 unsigned pd_inflight(const struct pd_client *c)
 {

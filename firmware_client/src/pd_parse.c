@@ -20,13 +20,9 @@ enum pd_status pd_parse_header(const uint8_t *buf, size_t len, uint32_t *hdrlen,
     return PD_ERR_MALFORMED;
 }
 
-uint16_t pd_get_u16(const uint8_t *p)
-{
-    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
+uint16_t pd_get_u16(const uint8_t *p) { return (uint16_t)((unsigned)p[0] << 8 | p[1]); }
 
-enum pd_status pd_parse_publish(const uint8_t *p, uint32_t rem, uint32_t flags,
-                                struct pd_event *ev)
+enum pd_status pd_parse_publish(const uint8_t *p, uint32_t rem, uint32_t flags, struct pd_event *ev)
 {
     uint32_t qos = (flags >> 1) & 3u;
     uint32_t tl;
@@ -97,7 +93,7 @@ enum pd_status pd_parse_packet(const uint8_t *buf, size_t len, struct pd_event *
         return PD_ERR_MALFORMED; /* reserved */
     }
     if ((0x55E2u >> type) & 1u) { /* types 1, 5, 6, 7, 8, 10, 12, 14 */
-        return PD_ERR_PROTOCOL; /* client-to-server packets and QoS 2 flows */
+        return PD_ERR_PROTOCOL;   /* client-to-server packets and QoS 2 flows */
     }
     if (flags) {
         return PD_ERR_MALFORMED; /* CONNACK, PUBACK, SUBACK, UNSUBACK, PINGRESP: flags 0 */

@@ -58,8 +58,7 @@ enum pd_status pd_room_leave(struct pd_client *c, const char *room, uint16_t *id
 
 /* {pre}{a}{mid}{b}: rooms/{room}/msg/{me} or users/{to}/inbox/{me}. */
 static enum pd_status say(struct pd_client *c, const char *pre, const char *a, const char *mid,
-                          const char *b, const void *msg, size_t len, uint8_t qos,
-                          uint16_t *id_out)
+                          const char *b, const void *msg, size_t len, uint8_t qos, uint16_t *id_out)
 {
     const struct pd_parts t = {{pre, a, mid, b}};
     if (!c) {

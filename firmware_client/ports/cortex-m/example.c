@@ -56,8 +56,7 @@ static uint8_t rxbuf[128];
 int main(void)
 {
     static const struct pd_will will = {"rooms/lab/msg/sensor1", "offline", 7, 1, false};
-    static const struct pd_connect_opts opts = {"sensor1", "sensor1", "secret", &will, 30,
-                                                false};
+    static const struct pd_connect_opts opts = {"sensor1", "sensor1", "secret", &will, 30, false};
     uint8_t reading = 0;
     (void)pd_client_init(&client, &transport, txbuf, sizeof txbuf, rxbuf, sizeof rxbuf, on_event,
                          0);

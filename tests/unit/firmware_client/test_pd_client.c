@@ -135,8 +135,8 @@ static void test_pd_client_every_truncation_of_every_incoming_packet(void **stat
         for (size_t k = 0; k < pk[i].n; k++) {
             pd_script_init(&S, 512, 256);
             pd_script_connect(&S, 0, 0);
-            assert_int_equal(pd_subscribe(&S.c, "x", 0, NULL), PD_OK);   /* id 1 */
-            assert_int_equal(pd_unsubscribe(&S.c, "x", NULL), PD_OK);    /* id 2 */
+            assert_int_equal(pd_subscribe(&S.c, "x", 0, NULL), PD_OK);          /* id 1 */
+            assert_int_equal(pd_unsubscribe(&S.c, "x", NULL), PD_OK);           /* id 2 */
             assert_int_equal(pd_publish(&S.c, "t", "v", 1, 1, 0, NULL), PD_OK); /* id 3 */
             assert_int_equal(pd_poll(&S.c, 1), PD_OK);
             pd_script_clear(&S);
@@ -674,9 +674,15 @@ static void test_pd_client_topic_parse(void **state)
     static const char t4[] = "users/bob/inbox/alice";
     assert_int_equal(pd_topic_parse(t4, strlen(t4), &r, &rl, &u, &ul), PD_TOPIC_INBOX);
     assert_memory_equal(u, "alice", 5);
-    static const char *const other[] = {"rooms/lab/msg",      "rooms/lab/msg/a/b", "rooms//msg/a",
-                                        "rooms/lab/msgs/a",   "room/lab/msg/a",    "users/b/outbox/a",
-                                        "rooms/l b/msg/a",    "",                  "/",
+    static const char *const other[] = {"rooms/lab/msg",
+                                        "rooms/lab/msg/a/b",
+                                        "rooms//msg/a",
+                                        "rooms/lab/msgs/a",
+                                        "room/lab/msg/a",
+                                        "users/b/outbox/a",
+                                        "rooms/l b/msg/a",
+                                        "",
+                                        "/",
                                         "rooms/lab/msg/"};
     for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
         assert_int_equal(pd_topic_parse(other[i], strlen(other[i]), &r, &rl, &u, &ul),

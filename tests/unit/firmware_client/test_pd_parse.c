@@ -44,10 +44,15 @@ PKT(pingresp, 0xD0, 0);
 static const struct {
     const uint8_t *p;
     size_t n;
-} valid[] = {{connack_ok, sizeof connack_ok}, {connack_sp, sizeof connack_sp},
-             {connack_refused, sizeof connack_refused}, {pub0, sizeof pub0},
-             {pub1, sizeof pub1}, {puback, sizeof puback}, {suback, sizeof suback},
-             {unsuback, sizeof unsuback}, {pingresp, sizeof pingresp}};
+} valid[] = {{connack_ok, sizeof connack_ok},
+             {connack_sp, sizeof connack_sp},
+             {connack_refused, sizeof connack_refused},
+             {pub0, sizeof pub0},
+             {pub1, sizeof pub1},
+             {puback, sizeof puback},
+             {suback, sizeof suback},
+             {unsuback, sizeof unsuback},
+             {pingresp, sizeof pingresp}};
 
 static void test_pd_parse_every_packet_type(void **state)
 {
