@@ -228,29 +228,29 @@ static enum pd_status receive(struct pd_client *c, uint32_t now_ms)
     return PD_OK;
 }
 
-/* Keepalive, CONNACK timeout and retransmission. */
+/* Keepalive, CONNACK timeout and retransmission. Both timeouts measure from wait_since. */
 static enum pd_status timers(struct pd_client *c, uint32_t now_ms)
 {
-    if (c->state == PD_ST_CONNECTING) {
-        return now_ms - c->wait_since >= PD_CONNACK_TIMEOUT_MS ? PD_ERR_TIMEOUT : PD_OK;
-    }
-    if (c->state != PD_ST_CONNECTED) {
+    uint32_t t = c->keepalive_s * 1000u;
+    uint32_t limit = PD_CONNACK_TIMEOUT_MS;
+    if (c->state == PD_ST_CONNECTED) {
+        pd_win_service(c, now_ms);
+        if (!t) {
+            return PD_OK;
+        }
+        if (!(c->flags & F_PING)) {
+            if ((now_ms - c->last_tx >= t - t / 4u || now_ms - c->last_rx >= t - t / 4u) &&
+                pd_queue(c, PD_T_PINGREQ, 0, NULL, 0, NULL) == PD_OK) {
+                c->flags |= F_PING;
+                c->wait_since = now_ms;
+            }
+            return PD_OK;
+        }
+        limit = t / 2u;
+    } else if (c->state != PD_ST_CONNECTING) {
         return PD_OK;
     }
-    if (c->keepalive_s) {
-        uint32_t t = c->keepalive_s * 1000u;
-        if (c->flags & F_PING) {
-            if (now_ms - c->wait_since >= t / 2u) {
-                return PD_ERR_TIMEOUT;
-            }
-        } else if ((now_ms - c->last_tx >= t - t / 4u || now_ms - c->last_rx >= t - t / 4u) &&
-                   pd_queue(c, PD_T_PINGREQ, 0, NULL, 0, NULL) == PD_OK) {
-            c->flags |= F_PING;
-            c->wait_since = now_ms;
-        }
-    }
-    pd_win_service(c, now_ms);
-    return PD_OK;
+    return now_ms - c->wait_since >= limit ? PD_ERR_TIMEOUT : PD_OK;
 }
 
 /* Write the queue until the transport would block; what was written leaves the buffer. */

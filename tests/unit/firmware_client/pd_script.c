@@ -19,6 +19,9 @@ static int32_t s_send(void *ctx, const uint8_t *buf, size_t len)
     if (s->block_every > 0 && s->send_calls % (unsigned)s->block_every == 0) {
         return PD_WOULD_BLOCK;
     }
+    if (s->block_at && s->send_calls + s->recv_calls == s->block_at) {
+        return PD_WOULD_BLOCK;
+    }
     if (s->send_chunk && n > s->send_chunk) {
         n = s->send_chunk;
     }
@@ -47,6 +50,9 @@ static int32_t s_recv(void *ctx, uint8_t *buf, size_t len)
         s->max_recv_ask = len;
     }
     if (s->block_every > 0 && s->recv_calls % (unsigned)s->block_every == 0) {
+        return PD_WOULD_BLOCK;
+    }
+    if (s->block_at && s->send_calls + s->recv_calls == s->block_at) {
         return PD_WOULD_BLOCK;
     }
     if (n == 0) {

@@ -26,6 +26,8 @@ struct pd_script {
     size_t recv_chunk;  /* max bytes per recv call (0 = unlimited) */
     size_t send_chunk;  /* max bytes per send call (0 = unlimited) */
     int block_every;    /* if > 0: every call whose count % block_every == 0 would-blocks */
+    unsigned block_at;  /* if > 0: the call (send and recv counted together) with this number
+                           would-blocks */
     size_t send_budget; /* bytes send may still accept before would-block; SIZE_MAX = inf */
     int32_t recv_fail;  /* if non-zero, recv returns this when no input is left */
     int32_t send_fail;  /* if non-zero, send returns this */

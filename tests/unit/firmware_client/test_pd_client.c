@@ -40,7 +40,8 @@ static void drain(struct pd_script *s, uint32_t now)
 
 /* A session in three phases, each drained: connect + subscribe + QoS 1 publish; CONNACK and
  * SUBACK in; PUBACK and an incoming QoS 1 message in. */
-static void run_session(struct pd_script *s, size_t rchunk, size_t wchunk, int block)
+static void run_session_at(struct pd_script *s, size_t rchunk, size_t wchunk, int block,
+                           unsigned block_at)
 {
     PKT(suback, 0x90, 3, 0, 1, 1);
     PKT(puback, 0x40, 2, 0, 2);
@@ -50,6 +51,7 @@ static void run_session(struct pd_script *s, size_t rchunk, size_t wchunk, int b
     s->recv_chunk = rchunk;
     s->send_chunk = wchunk;
     s->block_every = block;
+    s->block_at = block_at;
     assert_int_equal(pd_connect(&s->c, &o, 0), PD_OK);
     assert_int_equal(pd_subscribe(&s->c, "a/+", 1, NULL), PD_OK);
     assert_int_equal(pd_publish(&s->c, "a/b", "hello", 5, 1, false, NULL), PD_OK);
@@ -62,6 +64,11 @@ static void run_session(struct pd_script *s, size_t rchunk, size_t wchunk, int b
     drain(s, 2);
     assert_int_equal(pd_state(&s->c), PD_ST_CONNECTED);
     assert_int_equal(pd_inflight(&s->c), 0);
+}
+
+static void run_session(struct pd_script *s, size_t rchunk, size_t wchunk, int block)
+{
+    run_session_at(s, rchunk, wchunk, block, 0);
 }
 
 static void expect_same_as_reference(void)
@@ -112,6 +119,20 @@ static void test_pd_client_would_block_at_every_point(void **state)
         run_session(&S, 1, 1, every == 1 ? 0 : every);
         expect_same_as_reference();
         run_session(&S, 3, 2, every + 1);
+        expect_same_as_reference();
+    }
+}
+
+static void test_pd_client_would_block_at_each_single_call(void **state)
+{
+    (void)state;
+    unsigned calls;
+    run_session(&REF, 0, 0, 0);
+    run_session(&S, 1, 1, 0);
+    calls = S.send_calls + S.recv_calls;
+    assert_true(calls > 60); /* the session really is byte by byte */
+    for (unsigned n = 1; n <= calls + 1; n++) {
+        run_session_at(&S, 1, 1, 0, n);
         expect_same_as_reference();
     }
 }
@@ -699,6 +720,7 @@ int main(void)
         cmocka_unit_test(test_pd_client_reference_session),
         cmocka_unit_test(test_pd_client_one_byte_at_a_time),
         cmocka_unit_test(test_pd_client_would_block_at_every_point),
+        cmocka_unit_test(test_pd_client_would_block_at_each_single_call),
         cmocka_unit_test(test_pd_client_every_truncation_of_every_incoming_packet),
         cmocka_unit_test(test_pd_client_keepalive_ping_and_pingresp),
         cmocka_unit_test(test_pd_client_pingresp_timeout_declares_link_dead),
