@@ -239,8 +239,10 @@ static enum pd_status timers(struct pd_client *c, uint32_t now_ms)
             return PD_OK;
         }
         if (!(c->flags & F_PING)) {
-            if ((now_ms - c->last_tx >= t - t / 4u || now_ms - c->last_rx >= t - t / 4u) &&
-                pd_queue(c, PD_T_PINGREQ, 0, NULL, 0, NULL) == PD_OK) {
+            if (now_ms - c->last_tx >= t - t / 4u || now_ms - c->last_rx >= t - t / 4u) {
+                /* The PINGRESP clock starts even if the PINGREQ finds no room: a queue that
+                 * stays full that long means the link has stopped taking bytes. */
+                (void)pd_queue(c, PD_T_PINGREQ, 0, NULL, 0, NULL);
                 c->flags |= F_PING;
                 c->wait_since = now_ms;
             }

@@ -229,6 +229,23 @@ static void test_pd_client_pingresp_timeout_declares_link_dead(void **state)
     assert_int_equal(pd_script_last(&S, PD_EV_DISCONNECTED)->ev.status, PD_ERR_TIMEOUT);
 }
 
+static void test_pd_client_stuck_link_detected_even_with_full_queue(void **state)
+{
+    (void)state;
+    static uint8_t p[200];
+    pd_script_init(&S, 256, 64);
+    pd_script_connect(&S, 4, 0);
+    S.send_budget = 0; /* the link stops taking bytes */
+    assert_int_equal(pd_publish(&S.c, "t", p, sizeof p, 0, false, NULL), PD_OK); /* 206 B */
+    while (pd_publish(&S.c, "t", NULL, 0, 0, false, NULL) == PD_OK) { /* 5 B each */
+    }
+    assert_int_equal(S.c.tx_len, S.c.tx_cap); /* no room even for a PINGREQ */
+    assert_int_equal(pd_poll(&S.c, 3000), PD_OK);
+    assert_int_equal(pd_poll(&S.c, 4999), PD_OK);
+    assert_int_equal(pd_poll(&S.c, 5000), PD_ERR_TIMEOUT);
+    assert_int_equal(pd_state(&S.c), PD_ST_IDLE);
+}
+
 static void test_pd_client_connack_timeout_and_refusal(void **state)
 {
     (void)state;
@@ -724,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_pd_client_every_truncation_of_every_incoming_packet),
         cmocka_unit_test(test_pd_client_keepalive_ping_and_pingresp),
         cmocka_unit_test(test_pd_client_pingresp_timeout_declares_link_dead),
+        cmocka_unit_test(test_pd_client_stuck_link_detected_even_with_full_queue),
         cmocka_unit_test(test_pd_client_connack_timeout_and_refusal),
         cmocka_unit_test(test_pd_client_retransmit_with_dup),
         cmocka_unit_test(test_pd_client_no_retransmit_pile_up_behind_a_slow_link),
