@@ -88,4 +88,3 @@ pd-flash-budget: pd-firmware
 
 FIRMWARE_TARGETS += pd-firmware
 TEST_CHECKS += pd-flash-budget
-CLEAN_EXTRA +=
