@@ -1,5 +1,6 @@
 # firmware_client/: libparley_device (host archive, unit tests, fuzz target, Cortex-M size budget).
-# The POSIX port and parley-device have their own fragment (ports/posix).
+# The POSIX port and parley-device have their own fragment; the top Makefile includes only
+# firmware_client/*.mk, so it lives beside this one (e.g. firmware_client/posix.mk).
 
 # Cortex-M0+ budget for the full client's linked flash (library code + rodata only; newlib
 # and libgcc counted apart). `make test` fails above it. See docs/firmware.md for the figures.
