@@ -18,12 +18,12 @@
  *  - txbuf holds, in this order: the QoS 1 PUBLISH packets awaiting PUBACK (kept for
  *    retransmission and for resending after a reconnect), then the bytes not yet written to
  *    the transport. Sending a held packet appends a copy of it to that queue, so size txbuf as
- *    (window + 1) * largest packet; a publish that does not fit returns PD_ERR_BUSY (retry
- *    after a later pd_poll()).
+ *    (window + 1) * largest packet + CONNECT size + 4; a publish that does not fit returns
+ *    PD_ERR_BUSY (retry after a later pd_poll()).
  *  - rxbuf holds exactly one incoming packet. An incoming PUBLISH larger than rxbuf is read
  *    and thrown away (acknowledged if QoS 1 so the broker does not resend it), counted in
- *    pd_dropped() and reported as PD_EV_DROPPED; any other packet larger than rxbuf is a
- *    protocol error. 5 + topic + 2 + PD_MAX_PAYLOAD bytes receive every room message.
+ *    pd_dropped() and reported as PD_EV_DROPPED; any other packet larger than rxbuf ends the
+ *    link with PD_ERR_OVERSIZE. 5 + topic + 2 + PD_MAX_PAYLOAD bytes receive every room message.
  *  Both must be at most 65535 bytes and stay valid and untouched while the client lives.
  *
  * Callbacks. The event callback may call pd_publish(), pd_subscribe(), pd_unsubscribe(),
@@ -34,7 +34,8 @@
  * Sessions and reconnects. When the link dies (transport error, PINGRESP or CONNACK timeout,
  * malformed packet) the client goes to PD_ST_IDLE and emits PD_EV_DISCONNECTED with the
  * reason; the caller closes its transport. QoS 1 messages not yet acknowledged stay in
- * txbuf and are sent again, with DUP, right after the next accepted CONNACK. Subscriptions
+ * txbuf and are sent again right after the next accepted CONNACK (with DUP if they had been
+ * handed to the transport before). Subscriptions
  * are not stored by the library: when PD_EV_CONNACK reports session_present == false, the
  * application subscribes again from that callback (with a persistent session the broker kept
  * them). pd_reconnect_schedule()/pd_reconnect_due() pace the attempts.
