@@ -692,6 +692,39 @@ static void test_pd_client_reconnect_backoff(void **state)
     assert_int_equal(pd_reconnect_schedule(&S.c, 0, 0), PD_BACKOFF_MIN_MS / 2);
 }
 
+static void test_pd_client_two_clients_in_one_program(void **state)
+{
+    (void)state;
+    PKT(m, 0x30, 5, 0, 1, 't', 'h', 'i');
+    pd_script_init(&S, 512, 64);
+    pd_script_init(&REF, 256, 32);
+    pd_script_connect(&S, 10, 0);
+    pd_script_connect(&REF, 20, 0);
+    assert_int_equal(pd_publish(&S.c, "a", "1", 1, 1, false, NULL), PD_OK);
+    assert_int_equal(pd_publish(&REF.c, "b", "2", 1, 0, false, NULL), PD_OK);
+    pd_script_feed(&REF, m, sizeof m);
+    assert_int_equal(pd_poll(&S.c, 1), PD_OK);
+    assert_int_equal(pd_poll(&REF.c, 1), PD_OK);
+    EXPECT_OUT(0x32, 6, 0, 1, 'a', 0, 1, '1');
+    assert_int_equal(REF.out_len, 6);
+    assert_int_equal(REF.out[0], 0x30);
+    assert_int_equal(S.nev, 0);
+    assert_int_equal(REF.nev, 1);
+    assert_int_equal(pd_inflight(&S.c), 1);
+    assert_int_equal(pd_inflight(&REF.c), 0);
+    /* each keeps its own keepalive */
+    PKT(ack, 0x40, 2, 0, 1);
+    pd_script_feed(&S, ack, sizeof ack);
+    assert_int_equal(pd_poll(&S.c, 2), PD_OK);
+    assert_int_equal(pd_inflight(&S.c), 0);
+    pd_script_clear(&S);
+    pd_script_clear(&REF);
+    assert_int_equal(pd_poll(&S.c, 7502), PD_OK);
+    assert_int_equal(pd_poll(&REF.c, 7502), PD_OK);
+    EXPECT_OUT(0xC0, 0);
+    assert_int_equal(REF.out_len, 0);
+}
+
 static void test_pd_client_topic_parse(void **state)
 {
     (void)state;
@@ -760,6 +793,7 @@ int main(void)
         cmocka_unit_test(test_pd_client_init_checks),
         cmocka_unit_test(test_pd_client_disconnect_then_reconnect_keeps_held),
         cmocka_unit_test(test_pd_client_reconnect_backoff),
+        cmocka_unit_test(test_pd_client_two_clients_in_one_program),
         cmocka_unit_test(test_pd_client_topic_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
