@@ -551,3 +551,107 @@ def require_tool(name):
 for _tool in ("mosquitto", "mosquitto_pub", "mosquitto_sub", "mosquitto_passwd"):
     require_tool(_tool)
 os.environ.setdefault("PYTHONUNBUFFERED", "1")
+
+
+# ---- parley-device (firmware_client/cli): added by the device-client helper (issue 4) ----
+PARLEY_DEVICE = BUILD / "parley-device"
+
+
+class Device:
+    """build/parley-device in the background: stdin is a pipe, stdout and stderr lines are
+    collected with their arrival time (time.monotonic())."""
+
+    def __init__(self, args):
+        assert PARLEY_DEVICE.exists(), f"{PARLEY_DEVICE} is missing: run make"
+        self.args = [str(PARLEY_DEVICE)] + [str(a) for a in args]
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.out, self.err = [], []
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._read, args=(s, l), daemon=True)
+                         for s, l in ((self.proc.stdout, self.out), (self.proc.stderr, self.err))]
+        for t in self._threads:
+            t.start()
+
+    def _read(self, stream, into):
+        for raw in stream:
+            with self._lock:
+                into.append((time.monotonic(), raw.decode(errors="replace").rstrip("\n")))
+
+    def stdout(self):
+        with self._lock:
+            return [l for _, l in self.out]
+
+    def stderr(self):
+        with self._lock:
+            return [l for _, l in self.err]
+
+    def send(self, line):
+        data = line if isinstance(line, bytes) else line.encode()
+        self.proc.stdin.write(data + b"\n")
+        self.proc.stdin.flush()
+
+    def close_stdin(self):
+        if not self.proc.stdin.closed:
+            self.proc.stdin.close()
+
+    def _wait_line(self, lines, text, timeout):
+        def find():
+            with self._lock:
+                for t, l in lines:
+                    if text in l:
+                        return (t, l)
+            if self.proc.poll() is not None:
+                time.sleep(0.1)  # let the readers finish
+                with self._lock:
+                    hit = [(t, l) for t, l in lines if text in l]
+                assert hit, (f"parley-device exited {self.proc.returncode} before {text!r}:\n"
+                             + "\n".join(self.stderr()))
+                return hit[0]
+            return None
+        return wait_until(find, timeout, what=f"parley-device line {text!r}")
+
+    def wait_out(self, text, timeout=5.0):
+        """(arrival time, line) of the first stdout line containing text."""
+        return self._wait_line(self.out, text, timeout)
+
+    def wait_err(self, text, timeout=5.0):
+        """(arrival time, line) of the first stderr line containing text."""
+        return self._wait_line(self.err, text, timeout)
+
+    def wait(self, timeout=10.0):
+        """Waits for the exit; returns the exit code (fails the test on timeout)."""
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("parley-device did not exit:\n" + "\n".join(self.stderr()))
+        for t in self._threads:
+            t.join(timeout=2)
+        return rc
+
+    def stop(self):
+        self.close_stdin()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for t in self._threads:
+            t.join(timeout=2)
+
+
+@pytest.fixture
+def device():
+    """Factory: device(args) -> a running Device; all stopped at teardown."""
+    made = []
+
+    def make(args):
+        d = Device(args)
+        made.append(d)
+        return d
+
+    yield make
+    for d in made:
+        d.stop()
