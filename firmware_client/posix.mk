@@ -25,3 +25,20 @@ $(B)/parley-device: $(PDP_CLI_OBJS) $(PDP_PORT_OBJS) $(B)/libparley_device.a
 
 ALL_TARGETS   += $(B)/parley-device
 CPPCHECK_SRCS += $(PDP_PORT_SRCS) $(PDP_CLI_SRCS)
+
+# ---- host throughput bench: libparley_device vs libmosquitto (build/bench/firmware.md) ----
+$(B)/pd-bench: $(B)/obj/pd_cli/pd_bench.o $(B)/obj/pd_posix/pd_posix.o $(B)/obj/pd_posix/pd_posix_tls.o $(B)/libparley_device.a
+	$(CC) $(CFLAGS) $^ -o $@ $(PDP_TLS_LIBS)
+
+$(B)/mosq-bench: firmware_client/cli/mosq_bench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PDP_WFLAGS) $< -o $@ -lmosquitto
+
+.PHONY: bench-firmware
+bench-firmware: $(B)/pd-bench $(B)/mosq-bench
+	@mkdir -p $(B)/bench
+	$(PY) firmware_client/cli/bench_firmware.py --out $(B)/bench/firmware.md
+
+ALL_TARGETS   += $(B)/pd-bench $(B)/mosq-bench
+BENCH_TARGETS += bench-firmware
+CPPCHECK_SRCS += firmware_client/cli/pd_bench.c firmware_client/cli/mosq_bench.c

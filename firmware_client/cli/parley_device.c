@@ -55,6 +55,7 @@ struct app {
     bool readings_started;
     uint32_t start_ms;
     unsigned long acked;
+    bool blocked; /* the last message found txbuf or the window full */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -336,6 +337,7 @@ static bool send_line(struct app *a, const uint8_t *d, size_t n)
         return true;
     }
     if (st == PD_ERR_BUSY || st == PD_ERR_STATE) {
+        a->blocked = st == PD_ERR_BUSY;
         return false;
     }
     status("line %lu not sent: %s", a->line_no, pd_strerror(st));
@@ -424,6 +426,7 @@ static void send_readings(struct app *a, uint32_t now)
         enum pd_status st = pd_room_say(&a->c, a->o.user, a->o.room, body, (size_t)len, a->o.qos,
                                         &id);
         if (st == PD_ERR_BUSY || st == PD_ERR_STATE) {
+            a->blocked = st == PD_ERR_BUSY;
             return; /* a reading waits rather than getting lost */
         }
         if (st != PD_OK) {
@@ -439,6 +442,7 @@ static void send_readings(struct app *a, uint32_t now)
 /* Work the application does on each turn once the library has run. */
 static void produce(struct app *a, uint32_t now)
 {
+    a->blocked = false;
     if (a->mqtt_up && a->need_join && !a->disconnecting) {
         enum pd_status st = pd_room_join(&a->c, a->o.room, a->o.qos, &a->join_id);
         if (st == PD_OK) {
@@ -472,6 +476,12 @@ static int poll_timeout(const struct app *a, uint32_t now)
 {
     int t = CLI_TICK_MS;
     if (a->link == LINK_MQTT && pd_posix_pending(&a->net)) {
+        return 0;
+    }
+    /* A full txbuf that the last pd_poll() emptied into the socket needs no wait; a full
+     * window waits for a PUBACK (POLLIN), a full socket for POLLOUT. */
+    if (a->blocked && a->link == LINK_MQTT && !a->net.want_write &&
+        pd_inflight(&a->c) < PD_INFLIGHT_MAX) {
         return 0;
     }
     if (a->o.count && a->readings_started && a->sent_readings < a->o.count &&
