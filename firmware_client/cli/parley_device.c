@@ -35,12 +35,12 @@ struct app {
     /* set by the event callback, acted on by the main loop */
     bool lost;
     enum pd_status lost_status;
-    bool mqtt_up;      /* CONNACK accepted on the current link */
-    bool ever_up;      /* some link was accepted: reconnecting is allowed */
-    bool need_join;    /* (re)subscribe to the room when possible */
-    uint16_t join_id;  /* SUBSCRIBE awaiting its SUBACK, 0 = none */
-    bool joined;       /* the SUBACK for the room came back */
-    int exit_code;     /* >= 0: leave the loop with this code */
+    bool mqtt_up;     /* CONNACK accepted on the current link */
+    bool ever_up;     /* some link was accepted: reconnecting is allowed */
+    bool need_join;   /* (re)subscribe to the room when possible */
+    uint16_t join_id; /* SUBSCRIBE awaiting its SUBACK, 0 = none */
+    bool joined;      /* the SUBACK for the room came back */
+    int exit_code;    /* >= 0: leave the loop with this code */
     bool disconnecting;
     /* stdin */
     bool stdin_eof;
@@ -125,8 +125,8 @@ static void print_message(const struct pd_event *ev)
     const char *user;
     size_t room_len;
     size_t user_len;
-    enum pd_topic_kind k = pd_topic_parse(ev->topic, ev->topic_len, &room, &room_len, &user,
-                                          &user_len);
+    enum pd_topic_kind k =
+        pd_topic_parse(ev->topic, ev->topic_len, &room, &room_len, &user, &user_len);
     if (k == PD_TOPIC_MSG) {
         printf("msg %.*s %.*s ", (int)room_len, room, (int)user_len, user);
         put_body(ev->data, ev->len);
@@ -278,7 +278,8 @@ static void step_open(struct app *a, uint32_t now)
         snprintf(why, sizeof why, "cannot connect to %s port %u: %s", a->o.host,
                  (unsigned)a->o.port, pd_posix_strerror(&a->net, st));
         status("%s", why);
-        link_failed(a, now, "connect failed", st == PD_POSIX_ERR_TLS ? PD_EXIT_TLS : PD_EXIT_NETWORK);
+        link_failed(a, now, "connect failed",
+                    st == PD_POSIX_ERR_TLS ? PD_EXIT_TLS : PD_EXIT_NETWORK);
         return;
     }
     memset(&co, 0, sizeof co);
@@ -423,8 +424,8 @@ static void send_readings(struct app *a, uint32_t now)
         int len = snprintf(body, sizeof body, "{\"seq\":%ld,\"n\":%ld,\"ms\":%lu}",
                            a->sent_readings + 1, a->o.count, (unsigned long)(now - a->start_ms));
         uint16_t id = 0;
-        enum pd_status st = pd_room_say(&a->c, a->o.user, a->o.room, body, (size_t)len, a->o.qos,
-                                        &id);
+        enum pd_status st =
+            pd_room_say(&a->c, a->o.user, a->o.room, body, (size_t)len, a->o.qos, &id);
         if (st == PD_ERR_BUSY || st == PD_ERR_STATE) {
             a->blocked = st == PD_ERR_BUSY;
             return; /* a reading waits rather than getting lost */
@@ -592,8 +593,8 @@ int main(int argc, char **argv)
              (unsigned long)getpid());
     if (app.o.tls) {
         char err[300];
-        app.tls = pd_posix_tls_new(app.o.cafile, app.o.tls_name ? app.o.tls_name : app.o.host,
-                                   err, sizeof err);
+        app.tls = pd_posix_tls_new(app.o.cafile, app.o.tls_name ? app.o.tls_name : app.o.host, err,
+                                   sizeof err);
         if (!app.tls) {
             status("TLS: %s", err);
             return PD_EXIT_TLS;

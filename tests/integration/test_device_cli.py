@@ -2,6 +2,7 @@
 formats, the 512-byte bound on stdin lines, readings, QoS 1 across a broker restart, dead-link
 detection with SIGSTOP, IPv6, exit codes."""
 import json
+import signal
 import time
 
 from conftest import free_port, mosquitto_pub, password, wait_until
@@ -201,3 +202,12 @@ def test_device_qos1_survives_broker_restart(brokers, device, clients):
     got = [json.loads(m.payload)["seq"] for m in again.drain(quiet=1.0)
            if m.topic == "rooms/lobby/msg/dev1"]
     assert sorted(set(got)) == list(range(1, 31)), got
+
+
+def test_device_sigterm_disconnects_cleanly(plain_broker, device):
+    d = device(dev_args(plain_broker.port))
+    d.wait_err("joined room lobby")
+    d.proc.send_signal(signal.SIGTERM)
+    assert d.wait() == 0
+    d.wait_err("interrupted: disconnecting")
+    plain_broker.wait_log(f"Received DISCONNECT from pd-dev1-{d.proc.pid}")

@@ -98,8 +98,8 @@ static void note_addr(struct pd_posix *p, const struct addrinfo *ai)
     if (!inet_ntop(ai->ai_family, a, ip, sizeof ip)) {
         strcpy(ip, "?");
     }
-    snprintf(p->addr_text, sizeof p->addr_text, ai->ai_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
-             ip, port);
+    snprintf(p->addr_text, sizeof p->addr_text, ai->ai_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
+             port);
 }
 
 /* Starts a connect to p->cur or the next address that accepts one. */
