@@ -210,7 +210,7 @@ static void on_event(struct pd_client *c, const struct pd_event *ev, void *user)
     case PD_EV_UNSUBACK:
         break;
     case PD_EV_DROPPED:
-        status("dropped an incoming message of %lu bytes (larger than the receive buffer)",
+        status("dropped an incoming message: packet of %lu bytes, above the receive buffer",
                (unsigned long)ev->len);
         break;
     case PD_EV_DISCONNECTED:

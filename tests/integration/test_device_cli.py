@@ -211,3 +211,17 @@ def test_device_sigterm_disconnects_cleanly(plain_broker, device):
     assert d.wait() == 0
     d.wait_err("interrupted: disconnecting")
     plain_broker.wait_log(f"Received DISCONNECT from pd-dev1-{d.proc.pid}")
+
+
+def test_device_drops_incoming_message_above_its_buffer_and_goes_on(plain_broker, device):
+    d = device(dev_args(plain_broker.port, extra=["--qos", "1"]))
+    d.wait_err("joined room lobby")
+    big = "B" * 5000  # above the CLI's 2 KiB receive buffer; a plain broker lets it through
+    assert mosquitto_pub(plain_broker.port, "rooms/lobby/msg/bob", big, qos=1).returncode == 0
+    assert mosquitto_pub(plain_broker.port, "rooms/lobby/msg/bob", "small", qos=1).returncode == 0
+    d.wait_out("msg lobby bob small")
+    # remaining length: topic 19 + 2, packet id 2, payload 5000
+    d.wait_err("dropped an incoming message: packet of 5023 bytes")
+    d.close_stdin()
+    assert d.wait() == 0
+    assert d.stdout() == ["msg lobby bob small"]
