@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from conftest import mosquitto_pub, require_tool
+from conftest import mosquitto_pub, require_tool, wait_until
 
 
 def openssl(*args, cwd):
@@ -77,3 +77,16 @@ def test_device_tls_unreadable_cafile(tls_broker, tmp_path, device):
     d = device(tls_args(tls_broker.port, tmp_path / "missing.pem"))
     assert d.wait() == 5
     assert [l for l in d.stderr() if "CA file" in l], d.stderr()
+
+
+def test_device_tls_reconnects_after_broker_restart(tls_broker, pki, device):
+    d = device(tls_args(tls_broker.port, pki["ca"], ["--qos", "1", "--id", "tls-dev"]))
+    d.wait_err("joined room lobby")
+    tls_broker.restart()
+    d.wait_err("link lost")
+    wait_until(lambda: len([l for l in d.stderr() if "connected to" in l]) == 2, 15,
+               what="a second TLS connection")
+    d.send("after the restart")
+    d.wait_out("msg lobby dev1 after the restart")
+    d.close_stdin()
+    assert d.wait() == 0
