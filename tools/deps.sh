@@ -7,7 +7,7 @@ set -euo pipefail
 BASE_PKGS=(
     build-essential pkg-config make cppcheck valgrind
     mosquitto mosquitto-clients mosquitto-dev libmosquitto-dev
-    libcjson-dev libjwt-dev libssl-dev libcmocka-dev
+    libcjson-dev libjwt-dev libssl-dev libcmocka-dev uthash-dev
     python3 python3-pytest python3-paho-mqtt python3-jwt
     clang libclang-rt-14-dev procps psmisc
 )

@@ -1,0 +1,185 @@
+/* Access decisions. Order inside each case: cheap account checks, then the room rule, then
+ * size, then rate (last, so a refused message never spends a token). */
+#include "pp_acl.h"
+
+#include <string.h>
+
+bool pp_acl_is_bridge(const struct pp_acl *a, const char *user, size_t len)
+{
+    return pp_namelist_has(&a->opts->bridge_users, user, len);
+}
+
+bool pp_acl_is_admin(const struct pp_acl *a, const char *user, size_t len)
+{
+    if (pp_namelist_has(&a->opts->admins, user, len)) {
+        return true;
+    }
+    const struct pp_user *u = pp_index_user_find(a->index, user, len);
+    return u != NULL && u->admin;
+}
+
+bool pp_acl_privileged(const struct pp_acl *a, const char *user, size_t len)
+{
+    return pp_acl_is_bridge(a, user, len) || pp_acl_is_admin(a, user, len);
+}
+
+static bool same(const char *a, size_t alen, const char *b, size_t blen)
+{
+    return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+static enum pp_acl_verdict deny(const char **reason, const char *why)
+{
+    *reason = why;
+    return PP_ACL_DENY;
+}
+
+/* Reading a room (subscribe or delivery). */
+static enum pp_acl_verdict room_read(const struct pp_acl *a, const struct pc_topic *t,
+                                     const char *user, size_t ulen, const char **reason)
+{
+    if (t->room_wild) {
+        if (pp_acl_privileged(a, user, ulen)) {
+            *reason = "privileged account: all rooms";
+            return PP_ACL_ALLOW;
+        }
+        return deny(reason, "wildcards across rooms are for admin and bridge accounts");
+    }
+    struct pp_access acc;
+    pp_index_access(a->index, t->room, t->room_len, user, ulen, &acc);
+    if (pp_access_allows(&acc, PP_OP_READ, reason)) {
+        return PP_ACL_ALLOW;
+    }
+    if (acc.room != NULL && pp_acl_privileged(a, user, ulen)) {
+        *reason = "privileged account: all rooms";
+        return PP_ACL_ALLOW;
+    }
+    return PP_ACL_DENY;
+}
+
+/* Posting to rooms/{room}/msg|typing/{sender}: the sender is the topic's last level. */
+static enum pp_acl_verdict room_write(const struct pp_acl *a, const struct pp_acl_req *req,
+                                      const struct pc_topic *t, const char *user, size_t ulen,
+                                      const char **reason)
+{
+    if (!same(t->user, t->user_len, user, ulen) && !pp_acl_is_bridge(a, user, ulen)) {
+        return deny(reason, "the topic's last level must be your own user name");
+    }
+    if (req->retain) {
+        return deny(reason, "retained messages are not allowed in rooms");
+    }
+    struct pp_access acc;
+    pp_index_access(a->index, t->room, t->room_len, t->user, t->user_len, &acc);
+    if (!pp_access_allows(&acc, PP_OP_WRITE, reason)) {
+        if (acc.room == NULL || acc.banned || !pp_acl_is_admin(a, t->user, t->user_len)) {
+            return PP_ACL_DENY;
+        }
+        *reason = "admin";
+    }
+    if (t->kind == PC_TOPIC_ROOM_TYPING) {
+        if (req->payloadlen > PP_ACL_TYPING_MAX) {
+            *reason = "typing notices are at most 64 bytes";
+            return PP_ACL_TOO_LARGE;
+        }
+        return PP_ACL_ALLOW; /* never stored, not counted against the rate */
+    }
+    if (req->payloadlen > a->opts->max_payload) {
+        *reason = "message larger than max_payload";
+        return PP_ACL_TOO_LARGE;
+    }
+    if (a->rate != NULL && !pp_rate_take(a->rate, t->user, t->user_len, req->now_ns)) {
+        *reason = "sender above the message rate";
+        return PP_ACL_RATE;
+    }
+    return PP_ACL_ALLOW;
+}
+
+static enum pp_acl_verdict inbox(const struct pp_acl *a, const struct pp_acl_req *req,
+                                 const struct pc_topic *t, const char *user, size_t ulen,
+                                 const char **reason)
+{
+    if (req->access != PP_ACL_WRITE) {
+        /* users/{user}/inbox/...: only {user} (or a privileged account) may read it. */
+        if (!t->user_wild && same(t->user, t->user_len, user, ulen)) {
+            *reason = "own inbox";
+            return PP_ACL_ALLOW;
+        }
+        if (pp_acl_privileged(a, user, ulen)) {
+            *reason = "privileged account: all inboxes";
+            return PP_ACL_ALLOW;
+        }
+        return deny(reason, "only the inbox's owner may read it");
+    }
+    if (!same(t->from, t->from_len, user, ulen) && !pp_acl_is_bridge(a, user, ulen)) {
+        return deny(reason, "the topic's last level must be your own user name");
+    }
+    if (req->retain) {
+        return deny(reason, "retained direct messages are not allowed");
+    }
+    if (req->payloadlen > a->opts->max_payload) {
+        *reason = "message larger than max_payload";
+        return PP_ACL_TOO_LARGE;
+    }
+    if (a->rate != NULL && !pp_rate_take(a->rate, t->from, t->from_len, req->now_ns)) {
+        *reason = "sender above the message rate";
+        return PP_ACL_RATE;
+    }
+    *reason = "direct message";
+    return PP_ACL_ALLOW;
+}
+
+enum pp_acl_verdict pp_acl_check(const struct pp_acl *a, const struct pp_acl_req *req,
+                                 struct pc_topic *t, const char **reason)
+{
+    *reason = "";
+    memset(t, 0, sizeof *t);
+    if (req->username == NULL || req->topic == NULL) {
+        return deny(reason, "no user name");
+    }
+    size_t ulen = strlen(req->username);
+    pc_topic_parse(req->topic, strlen(req->topic), req->access == PP_ACL_SUBSCRIBE, t);
+
+    switch (t->kind) {
+    case PC_TOPIC_ROOM_MSG:
+    case PC_TOPIC_ROOM_TYPING:
+        if (req->access == PP_ACL_WRITE) {
+            return room_write(a, req, t, req->username, ulen, reason);
+        }
+        return room_read(a, t, req->username, ulen, reason);
+    case PC_TOPIC_ROOM_PRESENCE:
+        if (req->access == PP_ACL_WRITE) {
+            return deny(reason, "presence is published by the broker only");
+        }
+        return room_read(a, t, req->username, ulen, reason);
+    case PC_TOPIC_ROOM_ANY:
+        return room_read(a, t, req->username, ulen, reason);
+    case PC_TOPIC_USER_INBOX:
+        return inbox(a, req, t, req->username, ulen, reason);
+    case PC_TOPIC_ROOT_WILD:
+        if (pp_acl_privileged(a, req->username, ulen)) {
+            *reason = "privileged account: all topics";
+            return PP_ACL_ALLOW;
+        }
+        return deny(reason, "wildcards across rooms are for admin and bridge accounts");
+    case PC_TOPIC_CONTROL:
+        /* Anyone authenticated may send a batch; each command checks its own rights. Nobody
+         * may subscribe to it: the batches of others are not theirs to read. */
+        if (req->access == PP_ACL_WRITE) {
+            *reason = "control API";
+            return PP_ACL_ALLOW;
+        }
+        return deny(reason, "control requests are not readable");
+    case PC_TOPIC_CONTROL_RESPONSE:
+        /* Responses are published to the asking client only, so reading is safe. */
+        if (req->access == PP_ACL_WRITE) {
+            return deny(reason, "control responses come from the broker only");
+        }
+        *reason = "control responses";
+        return PP_ACL_ALLOW;
+    case PC_TOPIC_INVALID:
+        return deny(reason, "malformed room or user topic (names are [A-Za-z0-9_.-]{1,64})");
+    case PC_TOPIC_OTHER:
+        break;
+    }
+    return deny(reason, "outside the Parley namespace");
+}
