@@ -101,8 +101,8 @@ static int parse_one(struct pp_opts *o, const struct opt_def *d, const char *v, 
         }
         return 0;
     case T_U32: {
-        char why[96];
         if (parse_u32(v, d->min, d->max, (uint32_t *)(void *)base) != 0) {
+            char why[96];
             snprintf(why, sizeof why, "must be a whole number from %u to %u", (unsigned)d->min,
                      (unsigned)d->max);
             return fail(err, errlen, d->key, v, why);

@@ -62,6 +62,7 @@ static void sweep(struct pp_rate *r, uint64_t now_ns)
     struct bucket *b, *tmp;
     HASH_ITER(hh, r->table, b, tmp)
     {
+        /* cppcheck-suppress uninitvar ; HASH_ITER hands out initialised table entries */
         refill(r, b, now_ns);
         if (b->tokens >= r->burst) {
             HASH_DEL(r->table, b);

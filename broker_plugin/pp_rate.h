@@ -3,8 +3,9 @@
  *
  * A bucket holds up to `burst` tokens and refills at `rate` tokens per second; each message
  * takes one. The table allocates a bucket the first time a sender posts (later checks are a hash
- * lookup and arithmetic) and is bounded: past PP_RATE_MAX_BUCKETS, buckets that have refilled to
- * full (indistinguishable from a fresh one) are dropped first.
+ * lookup and arithmetic). Past PP_RATE_MAX_BUCKETS, adding a bucket first drops every bucket that
+ * has refilled to full (indistinguishable from a fresh one); buckets still draining are kept, so
+ * the table outgrows the cap only while that many senders are really posting.
  */
 #ifndef PP_RATE_H
 #define PP_RATE_H

@@ -249,6 +249,25 @@ static void test_pp_acl_outside_namespace_and_malformed_denied(void **state)
     DENY(PP_ACL_WRITE, NULL, "rooms/lobby/msg/alice", 3);
 }
 
+static void test_pp_rate_table_drops_full_buckets_past_the_cap(void **state)
+{
+    (void)state;
+    struct pp_rate *r = pp_rate_new(1, 2);
+    char name[16];
+    for (int i = 0; i < PP_RATE_MAX_BUCKETS; i++) {
+        int n = snprintf(name, sizeof name, "u%d", i);
+        assert_true(pp_rate_take(r, name, (size_t)n, 0));
+    }
+    assert_int_equal(pp_rate_buckets(r), PP_RATE_MAX_BUCKETS);
+    assert_true(pp_rate_take(r, "u7", 2, 0)); /* u7 now empty: it must survive the sweep */
+    assert_false(pp_rate_take(r, "u7", 2, 0));
+    /* 1.5 s later everyone else is full again (1 token used of 2, 1/s), u7 is not. */
+    assert_true(pp_rate_take(r, "newcomer", 8, 1500000000u));
+    assert_int_equal(pp_rate_buckets(r), 2);
+    assert_false(pp_rate_take(r, "u7", 2, 1500000000u) && pp_rate_take(r, "u7", 2, 1500000000u));
+    pp_rate_free(r);
+}
+
 /* ---- options ----------------------------------------------------------------------------- */
 
 static void expect_opts_error(const char *key, const char *value, const char *needle)
@@ -339,6 +358,7 @@ int main(void)
         T(test_pp_acl_retained_room_messages_refused),
         T(test_pp_acl_control_topics),
         T(test_pp_acl_outside_namespace_and_malformed_denied),
+        cmocka_unit_test(test_pp_rate_table_drops_full_buckets_past_the_cap),
         cmocka_unit_test(test_pp_opts_defaults),
         cmocka_unit_test(test_pp_opts_bad_values_name_the_option),
         cmocka_unit_test(test_pp_opts_name_lists),
