@@ -28,7 +28,8 @@
 #endif
 
 /* Reconnect backoff: the n-th consecutive attempt waits a delay drawn in [d/2, d] where
- * d = min(PD_BACKOFF_MAX_MS, PD_BACKOFF_MIN_MS << n). */
+ * d = min(PD_BACKOFF_MAX_MS, PD_BACKOFF_MIN_MS << n). PD_BACKOFF_MAX_MS at most 131068 (the
+ * jitter is scaled with a 32-bit multiply, no division). */
 #ifndef PD_BACKOFF_MIN_MS
 #define PD_BACKOFF_MIN_MS 1000u
 #endif

@@ -14,6 +14,19 @@ static void emit(struct pd_client *c, const struct pd_event *ev)
     }
 }
 
+/* An event with only these fields set. */
+static void note(struct pd_client *c, enum pd_event_type type, enum pd_status st, uint16_t id,
+                 size_t len)
+{
+    struct pd_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = type;
+    ev.status = st;
+    ev.id = id;
+    ev.len = len;
+    emit(c, &ev);
+}
+
 void pd_abort(struct pd_client *c)
 {
     c->state = PD_ST_IDLE;
@@ -27,12 +40,8 @@ void pd_abort(struct pd_client *c)
 /* The link is over: reset, tell the application once, return the reason. */
 static enum pd_status fail(struct pd_client *c, enum pd_status st)
 {
-    struct pd_event ev;
-    memset(&ev, 0, sizeof ev);
     pd_abort(c);
-    ev.type = PD_EV_DISCONNECTED;
-    ev.status = st;
-    emit(c, &ev);
+    note(c, PD_EV_DISCONNECTED, st, 0, 0);
     return st;
 }
 
@@ -92,27 +101,19 @@ enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opt
 static enum pd_status drop_big(struct pd_client *c, uint32_t hl, uint32_t total)
 {
     struct pd_event ev;
-    enum pd_status st;
-    uint16_t id;
-    memset(&ev, 0, sizeof ev);
-    st = pd_parse_publish(c->rx + hl, c->rx_cap - hl, c->rx[0] & 0x0Fu, &ev);
-    if (st == PD_ERR_PROTOCOL) {
-        return st; /* QoS 2 */
+    ev.id = 0; /* stays 0 unless the prefix holds a valid QoS 1 header */
+    if (pd_parse_publish(c->rx + hl, c->rx_cap - hl, c->rx[0] & 0x0Fu, &ev) == PD_ERR_PROTOCOL) {
+        return PD_ERR_PROTOCOL; /* QoS 2 */
     }
-    id = st == PD_OK ? ev.id : 0u;
-    if (id) {
-        (void)pd_queue(c, PD_T_PUBACK, id, NULL, 0, NULL); /* room is reserved */
+    if (ev.id) {
+        (void)pd_queue(c, PD_T_PUBACK, ev.id, NULL, 0, NULL); /* room is reserved */
     }
     if (c->dropped != 0xFFFFu) {
         c->dropped++;
     }
     c->rx_skip = total - c->rx_len;
     c->rx_len = 0;
-    memset(&ev, 0, sizeof ev);
-    ev.type = PD_EV_DROPPED;
-    ev.id = id;
-    ev.len = total - hl;
-    emit(c, &ev);
+    note(c, PD_EV_DROPPED, PD_OK, ev.id, total - hl);
     return PD_OK;
 }
 
@@ -162,6 +163,21 @@ static enum pd_status dispatch(struct pd_client *c, uint32_t total)
     return PD_OK;
 }
 
+/* One transport call moving up to n bytes at buf (send when tx). Returns the bytes moved, 0
+ * when the transport would block, or -(the status that ends the link). */
+static int32_t io(struct pd_client *c, bool tx, uint8_t *buf, uint32_t n)
+{
+    const struct pd_transport *tr = c->tr;
+    int32_t r = tx ? tr->send(tr->ctx, buf, n) : tr->recv(tr->ctx, buf, n);
+    if (r == PD_WOULD_BLOCK) {
+        return 0;
+    }
+    if (r <= 0 || (uint32_t)r > n) {
+        return -(int32_t)(r == PD_IO_CLOSED ? PD_ERR_CLOSED : PD_ERR_TRANSPORT);
+    }
+    return r;
+}
+
 /* Read and handle up to PD_POLL_MAX_PACKETS packets. Only the bytes of the current packet are
  * asked for, so an oversize one can be skipped without losing its successor. */
 static enum pd_status receive(struct pd_client *c, uint32_t now_ms)
@@ -169,7 +185,7 @@ static enum pd_status receive(struct pd_client *c, uint32_t now_ms)
     unsigned done = 0;
     while (done < PD_POLL_MAX_PACKETS && (uint32_t)(c->tx_cap - c->tx_len) >= 4u) {
         /* (the room check keeps space for the PUBACK or PINGREQ this packet may need) */
-        uint32_t hl;
+        uint32_t hl = 0;
         uint32_t need; /* bytes of the current packet rx must hold before anything happens */
         uint32_t want;
         int32_t r;
@@ -179,30 +195,25 @@ static enum pd_status receive(struct pd_client *c, uint32_t now_ms)
         } else {
             enum pd_status st = pd_parse_header(c->rx, c->rx_len, &hl, &need);
             if (st == PD_ERR_NEED_MORE) {
-                need = c->rx_len + 1u;
+                need = c->rx_len + 1u; /* at most 5: below rx_cap */
             } else if (st != PD_OK) {
                 return st;
-            } else {
-                need += hl;
-            }
-            if (need > c->rx_cap) {
+            } else if ((need += hl) > c->rx_cap) {
                 if ((c->rx[0] & 0xF0u) != PD_T_PUBLISH) {
                     return PD_ERR_OVERSIZE;
                 }
                 if (c->rx_len == c->rx_cap) {
-                    done++;
                     st = drop_big(c, hl, need);
-                    if (st != PD_OK) {
-                        return st;
-                    }
-                    continue;
+                    goto handled;
                 }
                 need = c->rx_cap;
-            } else if (c->rx_len == need) {
+            }
+            if (c->rx_len == need) {
                 c->rx_len = 0;
                 c->last_rx = now_ms;
-                done++;
                 st = dispatch(c, need);
+            handled:
+                done++;
                 if (st != PD_OK) {
                     return st;
                 }
@@ -211,12 +222,9 @@ static enum pd_status receive(struct pd_client *c, uint32_t now_ms)
             dst += c->rx_len;
             want = need - c->rx_len;
         }
-        r = c->tr->recv(c->tr->ctx, dst, want);
-        if (r == PD_WOULD_BLOCK) {
-            break;
-        }
-        if (r <= 0 || (uint32_t)r > want) {
-            return r == PD_IO_CLOSED ? PD_ERR_CLOSED : PD_ERR_TRANSPORT;
+        r = io(c, false, dst, want);
+        if (r <= 0) {
+            return (enum pd_status)-r;
         }
         if (c->rx_skip) {
             c->rx_skip -= (uint32_t)r;
@@ -261,12 +269,9 @@ static enum pd_status transmit(struct pd_client *c, uint32_t now_ms)
     while (c->tx_len > c->tx_held) {
         uint8_t *q = c->tx + c->tx_held;
         uint32_t n = (uint32_t)(c->tx_len - c->tx_held);
-        int32_t r = c->tr->send(c->tr->ctx, q, n);
-        if (r == PD_WOULD_BLOCK) {
-            break;
-        }
-        if (r <= 0 || (uint32_t)r > n) {
-            return r == PD_IO_CLOSED ? PD_ERR_CLOSED : PD_ERR_TRANSPORT;
+        int32_t r = io(c, true, q, n);
+        if (r <= 0) {
+            return (enum pd_status)-r;
         }
         memmove(q, q + r, n - (uint32_t)r);
         c->tx_len = (uint16_t)(c->tx_len - r);
@@ -281,17 +286,18 @@ enum pd_status pd_poll(struct pd_client *c, uint32_t now_ms)
     if (c->state == PD_ST_IDLE) {
         return PD_OK;
     }
+    /* (once idle the queue is empty, so transmit() has nothing to do) */
     st = receive(c, now_ms);
     if (st == PD_OK) {
         st = timers(c, now_ms);
     }
-    if (st == PD_OK && c->state != PD_ST_IDLE) {
+    if (st == PD_OK) {
         st = transmit(c, now_ms);
     }
-    if (st == PD_OK && c->state == PD_ST_DISCONNECTING && c->tx_len == c->tx_held) {
-        return fail(c, PD_OK);
+    if (st != PD_OK || (c->state == PD_ST_DISCONNECTING && c->tx_len == c->tx_held)) {
+        return fail(c, st);
     }
-    return st == PD_OK ? PD_OK : fail(c, st);
+    return PD_OK;
 }
 
 enum pd_status pd_publish(struct pd_client *c, const char *topic, const void *payload, size_t len,

@@ -35,8 +35,11 @@ static void drop_slot(struct pd_client *c, unsigned i, uint32_t off, uint32_t n)
     memmove(c->tx + off, c->tx + off + n, c->tx_len - off - n);
     c->tx_len = (uint16_t)(c->tx_len - n);
     c->tx_held = (uint16_t)(c->tx_held - n);
-    memmove(&c->win[i], &c->win[i + 1], (PD_INFLIGHT_MAX - 1u - i) * sizeof c->win[0]);
-    memset(&c->win[PD_INFLIGHT_MAX - 1], 0, sizeof c->win[0]);
+    struct pd_inflight_slot *last = &c->win[PD_INFLIGHT_MAX - 1];
+    /* (a byte distance, not a slot count times 6: no multiply) */
+    memmove(&c->win[i], &c->win[i + 1], (size_t)((uint8_t *)last - (uint8_t *)&c->win[i]));
+    last->id = 0; /* free; its info 0, so it holds no bytes */
+    last->info = 0;
 }
 
 bool pd_win_release(struct pd_client *c, uint16_t id, uint16_t want)

@@ -64,53 +64,54 @@ enum pd_status pd_parse_publish(const uint8_t *p, uint32_t rem, uint32_t flags, 
     return PD_OK;
 }
 
+/* What each packet type becomes: an event type, or the reason it is refused. */
+#define K_MALFORMED 0x80u /* reserved */
+#define K_PROTOCOL 0x40u  /* client-to-server packets and QoS 2 flows */
+static const uint8_t kind[16] = {
+    K_MALFORMED,   K_PROTOCOL, PD_EV_CONNACK,  PD_EV_MESSAGE,  PD_EV_PUBACK,   K_PROTOCOL,
+    K_PROTOCOL,    K_PROTOCOL, K_PROTOCOL,     PD_EV_SUBACK,   K_PROTOCOL,     PD_EV_UNSUBACK,
+    K_PROTOCOL,    PD_EV_PINGRESP, K_PROTOCOL, K_MALFORMED};
+
 enum pd_status pd_parse_packet(const uint8_t *buf, size_t len, struct pd_event *ev)
 {
     uint32_t hl;
     uint32_t rem;
     enum pd_status st = pd_parse_header(buf, len, &hl, &rem);
     const uint8_t *p;
-    uint32_t type;
-    uint32_t flags;
+    uint32_t k;
 
     memset(ev, 0, sizeof *ev);
     if (st != PD_OK) {
         return st;
     }
-    if ((size_t)hl + rem > len) {
-        return PD_ERR_NEED_MORE;
-    }
-    if ((size_t)hl + rem < len) {
-        return PD_ERR_MALFORMED;
+    if ((size_t)hl + rem != len) {
+        return (size_t)hl + rem > len ? PD_ERR_NEED_MORE : PD_ERR_MALFORMED;
     }
     p = buf + hl;
-    type = buf[0] >> 4;
-    flags = buf[0] & 0x0Fu;
-    if (type == 3u) {
-        return pd_parse_publish(p, rem, flags, ev);
+    k = kind[buf[0] >> 4];
+    if (k == PD_EV_MESSAGE) {
+        return pd_parse_publish(p, rem, buf[0] & 0x0Fu, ev);
     }
-    if (type == 0u || type == 15u) {
-        return PD_ERR_MALFORMED; /* reserved */
-    }
-    if ((0x55E2u >> type) & 1u) { /* types 1, 5, 6, 7, 8, 10, 12, 14 */
-        return PD_ERR_PROTOCOL;   /* client-to-server packets and QoS 2 flows */
-    }
-    if (flags) {
-        return PD_ERR_MALFORMED; /* CONNACK, PUBACK, SUBACK, UNSUBACK, PINGRESP: flags 0 */
-    }
-    if (type == 13u) {
-        ev->type = PD_EV_PINGRESP;
-        return rem ? PD_ERR_MALFORMED : PD_OK;
-    }
-    if (type == 9u ? rem < 3u : rem != 2u) {
+    if (k & K_MALFORMED) {
         return PD_ERR_MALFORMED;
     }
-    if (type == 2u) {
+    if (k & K_PROTOCOL) {
+        return PD_ERR_PROTOCOL;
+    }
+    ev->type = (enum pd_event_type)k;
+    /* CONNACK, PUBACK, SUBACK, UNSUBACK, PINGRESP: flags 0; PINGRESP empty, SUBACK an id and
+     * at least one code, the others exactly 2 bytes. */
+    if ((buf[0] & 0x0Fu) || (k == PD_EV_PINGRESP ? rem != 0u : k == PD_EV_SUBACK ? rem < 3u : rem != 2u)) {
+        return PD_ERR_MALFORMED;
+    }
+    if (k == PD_EV_PINGRESP) {
+        return PD_OK;
+    }
+    if (k == PD_EV_CONNACK) {
         /* CONNACK: reserved bits 0, known return code, no session on refusal. */
         if ((p[0] & 0xFEu) || p[1] > 5u || (p[1] && p[0])) {
             return PD_ERR_MALFORMED;
         }
-        ev->type = PD_EV_CONNACK;
         ev->session_present = p[0] != 0u;
         ev->code = p[1];
         if (p[1]) {
@@ -122,24 +123,17 @@ enum pd_status pd_parse_packet(const uint8_t *buf, size_t len, struct pd_event *
     if (!ev->id) {
         return PD_ERR_MALFORMED;
     }
-    if (type == 4u) {
-        ev->type = PD_EV_PUBACK;
-        return PD_OK;
-    }
-    if (type == 11u) {
-        ev->type = PD_EV_UNSUBACK;
-        return PD_OK;
-    }
-    /* SUBACK: one code per filter, each 0, 1, 2 or 0x80. */
-    ev->type = PD_EV_SUBACK;
-    ev->data = p + 2;
-    ev->len = rem - 2u;
-    ev->code = p[2];
-    for (uint32_t i = 2; i < rem; i++) {
-        if (p[i] == 0x80u) {
-            ev->status = PD_ERR_REFUSED;
-        } else if (p[i] > 2u) {
-            return PD_ERR_MALFORMED;
+    if (k == PD_EV_SUBACK) {
+        /* one code per filter, each 0, 1, 2 or 0x80 */
+        ev->data = p + 2;
+        ev->len = rem - 2u;
+        ev->code = p[2];
+        for (uint32_t i = 2; i < rem; i++) {
+            if (p[i] == 0x80u) {
+                ev->status = PD_ERR_REFUSED;
+            } else if (p[i] > 2u) {
+                return PD_ERR_MALFORMED;
+            }
         }
     }
     return PD_OK;

@@ -72,10 +72,9 @@ enum pd_status pd_queue_publish(struct pd_client *c, const struct pd_parts *topi
     if (id_out) {
         *id_out = 0;
     }
-    if (!qos) {
-        return pd_queue(c, type, 0, &b, 0, NULL);
-    }
-    return pd_queue(c, type | 0x02u, 0, &b, PD_W_PENDING, id_out);
+    /* QoS 1 (flags 0x02) is held until PUBACK; QoS 0 gets id 0, already in *id_out */
+    return pd_queue(c, type | ((uint32_t)qos << 1), 0, &b, (uint16_t)(qos ? PD_W_PENDING : 0u),
+                    id_out);
 }
 
 enum pd_status pd_queue_sub(struct pd_client *c, const struct pd_parts *filters, uint8_t n,

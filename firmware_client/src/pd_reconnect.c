@@ -2,16 +2,24 @@
  * fleet that lost the broker at once does not come back at once. */
 #include "pd_client.h"
 
+#if PD_BACKOFF_MAX_MS > 131068u
+#error "PD_BACKOFF_MAX_MS above 131068 ms: the jitter product would not fit in 32 bits"
+#endif
+
 uint32_t pd_reconnect_schedule(struct pd_client *c, uint32_t now_ms, uint32_t random)
 {
     uint32_t d = PD_BACKOFF_MIN_MS;
+    uint32_t h;
     for (unsigned i = 0; i < c->attempt && d < PD_BACKOFF_MAX_MS; i++) {
         d <<= 1;
     }
     if (d > PD_BACKOFF_MAX_MS) {
         d = PD_BACKOFF_MAX_MS;
     }
-    d = d / 2u + random % (d / 2u + 1u);
+    /* d/2 + a value in [0, d/2] scaled from the top 16 random bits: no division (Cortex-M0+
+     * has none), no 64-bit product (d/2 + 1 < 2^16 keeps it in 32 bits). */
+    h = d >> 1;
+    d = h + (((random >> 16) * (h + 1u)) >> 16);
     if (c->attempt != 0xFFu) {
         c->attempt++;
     }

@@ -3,16 +3,20 @@
 
 #include "pd_queue.h"
 
+/* [A-Za-z0-9_.-] */
+static bool name_char(unsigned ch)
+{
+    /* '-', '.', '/' and the digits are 0x2D..0x39: all but '/' */
+    return ((ch | 0x20u) - 'a' < 26u) || (ch - '-' < 13u && ch != '/') || ch == '_';
+}
+
 static bool name_ok(const char *s, size_t n)
 {
     if (n == 0u || n > PD_NAME_MAX) {
         return false;
     }
     for (size_t i = 0; i < n; i++) {
-        unsigned ch = (unsigned char)s[i];
-        unsigned lo = ch | 0x20u; /* ASCII letters fold to lower case */
-        if (!((lo >= 'a' && lo <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
-              ch == '-')) {
+        if (!name_char((unsigned char)s[i])) {
             return false;
         }
     }
@@ -25,10 +29,12 @@ bool pd_name_valid(const char *name)
     if (!name) {
         return false;
     }
-    while (n <= PD_NAME_MAX && name[n]) { /* never scan far past the limit */
-        n++;
+    for (; name[n]; n++) { /* never scans past the limit */
+        if (n == PD_NAME_MAX || !name_char((unsigned char)name[n])) {
+            return false;
+        }
     }
-    return name_ok(name, n);
+    return n != 0u;
 }
 
 /* rooms/{room}/msg/+ and rooms/{room}/presence/+ */

@@ -692,6 +692,34 @@ static void test_pd_client_reconnect_backoff(void **state)
     assert_int_equal(pd_reconnect_schedule(&S.c, 0, 0), PD_BACKOFF_MIN_MS / 2);
 }
 
+/* The jitter is scaled from the random value without a division: the extremes of the random
+ * source give exactly d/2 and d at every step of the backoff. */
+static void test_pd_client_reconnect_jitter_bounds(void **state)
+{
+    (void)state;
+    pd_script_init(&S, 512, 64);
+    for (unsigned i = 0; i < 10; i++) {
+        uint32_t d = PD_BACKOFF_MIN_MS << i;
+        if (d > PD_BACKOFF_MAX_MS) {
+            d = PD_BACKOFF_MAX_MS;
+        }
+        assert_int_equal(pd_reconnect_schedule(&S.c, 0, 0xFFFFFFFFu), d);
+    }
+    pd_script_init(&S, 512, 64);
+    for (unsigned i = 0; i < 10; i++) {
+        uint32_t d = PD_BACKOFF_MIN_MS << i;
+        uint32_t r = pd_reconnect_schedule(&S.c, 0, i & 1u ? 0u : 0x80000000u);
+        if (d > PD_BACKOFF_MAX_MS) {
+            d = PD_BACKOFF_MAX_MS;
+        }
+        if (i & 1u) {
+            assert_int_equal(r, d / 2u);
+        } else { /* the middle of the random range lands in the middle of [d/2, d] */
+            assert_true(r >= d / 2u + d / 4u - 1u && r <= d / 2u + d / 4u + 1u);
+        }
+    }
+}
+
 static void test_pd_client_two_clients_in_one_program(void **state)
 {
     (void)state;
@@ -793,6 +821,7 @@ int main(void)
         cmocka_unit_test(test_pd_client_init_checks),
         cmocka_unit_test(test_pd_client_disconnect_then_reconnect_keeps_held),
         cmocka_unit_test(test_pd_client_reconnect_backoff),
+        cmocka_unit_test(test_pd_client_reconnect_jitter_bounds),
         cmocka_unit_test(test_pd_client_two_clients_in_one_program),
         cmocka_unit_test(test_pd_client_topic_parse),
     };
