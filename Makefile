@@ -36,7 +36,7 @@ CLEAN_EXTRA   :=
 
 include $(sort $(wildcard common/*.mk broker_plugin/*.mk firmware_client/*.mk tools/*.mk tests/*/*.mk))
 
-.PHONY: all deps run test test-unit test-checks test-integration cppcheck bench fuzz firmware clean
+.PHONY: all deps run test test-unit test-checks test-integration cppcheck format bench fuzz firmware clean
 
 all: $(ALL_TARGETS)
 
@@ -61,6 +61,13 @@ cppcheck:
 	    --error-exitcode=1 --suppress=missingIncludeSystem -Icommon -Ibroker_plugin \
 	    -Ifirmware_client/include -Ifirmware_client/src $(CPPCHECK_SRCS)
 	@echo "cppcheck: clean ($(words $(CPPCHECK_SRCS)) files)"
+
+# clang-format check (.clang-format holds STYLE.md's settings); `make format FIX=1` rewrites.
+FORMAT_SRCS := $(sort $(wildcard common/*.[ch] broker_plugin/*.[ch] tests/unit/*/*.[ch] \
+    firmware_client/*/*.[ch] firmware_client/ports/*/*.[ch] tools/*/*.[ch] tests/fuzz/*.c))
+format:
+	@$(if $(FIX),clang-format -i $(FORMAT_SRCS),clang-format --dry-run --Werror $(FORMAT_SRCS))
+	@echo "format: $(words $(FORMAT_SRCS)) files $(if $(FIX),formatted,as .clang-format wants)"
 
 test-integration: all
 	@cd tests/integration && $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)

@@ -30,8 +30,7 @@ const char *pp_auth_result_str(enum pp_auth_result r)
 }
 
 static enum pp_auth_result check_credentials(const struct pp_auth *a, const char *username,
-                                             const char *password, time_t now,
-                                             const char **detail)
+                                             const char *password, time_t now, const char **detail)
 {
     if (password == NULL || password[0] == '\0') {
         return PP_AUTH_NO_PASSWORD;

@@ -135,8 +135,7 @@ static int parse_one(struct pp_opts *o, const struct opt_def *d, const char *v, 
     return -1;
 }
 
-int pp_opts_parse(struct pp_opts *o, const struct pp_opt_kv *kv, size_t n, char *err,
-                  size_t errlen)
+int pp_opts_parse(struct pp_opts *o, const struct pp_opt_kv *kv, size_t n, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
     o->max_payload = 512;
@@ -167,14 +166,16 @@ int pp_opts_parse(struct pp_opts *o, const struct pp_opt_kv *kv, size_t n, char 
         }
     }
     if (o->state_file == NULL) {
-        snprintf(err, errlen, "plugin_opt_state_file: required (where users, rooms and "
-                              "memberships are kept, e.g. /var/lib/mosquitto/parley.json)");
+        snprintf(err, errlen,
+                 "plugin_opt_state_file: required (where users, rooms and "
+                 "memberships are kept, e.g. /var/lib/mosquitto/parley.json)");
         pp_opts_free(o);
         return -1;
     }
     if (o->jwt_secret_file != NULL && o->jwt_public_key_file != NULL) {
-        snprintf(err, errlen, "plugin_opt_jwt_secret_file and plugin_opt_jwt_public_key_file: "
-                              "give one or the other, not both");
+        snprintf(err, errlen,
+                 "plugin_opt_jwt_secret_file and plugin_opt_jwt_public_key_file: "
+                 "give one or the other, not both");
         pp_opts_free(o);
         return -1;
     }

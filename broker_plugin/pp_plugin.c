@@ -64,8 +64,7 @@ static void queue_kick(void *ctx, const char *username)
 {
     struct pp_plugin *pl = ctx;
     if (pp_kick_push(&pl->kicks, username) != 0) {
-        mosquitto_log_printf(MOSQ_LOG_ERR, "parley: out of memory queueing a kick of %s",
-                             username);
+        mosquitto_log_printf(MOSQ_LOG_ERR, "parley: out of memory queueing a kick of %s", username);
     }
 }
 
@@ -81,8 +80,8 @@ static void publish_presence(void *ctx, const char *room, const char *user, bool
     char topic[160];
     snprintf(topic, sizeof topic, "rooms/%s/presence/%s", room, user);
     /* An empty retained message clears the retained "online". */
-    int rc = mosquitto_broker_publish_copy(NULL, topic, online ? 6 : 0, online ? "online" : NULL,
-                                           1, true, NULL);
+    int rc = mosquitto_broker_publish_copy(NULL, topic, online ? 6 : 0, online ? "online" : NULL, 1,
+                                           true, NULL);
     if (rc != MOSQ_ERR_SUCCESS) {
         mosquitto_log_printf(MOSQ_LOG_ERR, "parley: could not publish presence on %s: %s", topic,
                              mosquitto_strerror(rc));
@@ -112,10 +111,9 @@ static int on_basic_auth(int event, void *event_data, void *userdata)
         return MOSQ_ERR_SUCCESS;
     }
     if (r == PP_AUTH_THROTTLED) {
-        mosquitto_log_printf(MOSQ_LOG_NOTICE,
-                             "parley: refused login of %s from %s: %s (retry in %u s)",
-                             ed->username ? ed->username : "(none)", address ? address : "?",
-                             detail, retry_s);
+        mosquitto_log_printf(
+            MOSQ_LOG_NOTICE, "parley: refused login of %s from %s: %s (retry in %u s)",
+            ed->username ? ed->username : "(none)", address ? address : "?", detail, retry_s);
     } else {
         mosquitto_log_printf(MOSQ_LOG_NOTICE, "parley: refused login of %s from %s: %s",
                              ed->username ? ed->username : "(none)", address ? address : "?",
@@ -189,8 +187,8 @@ static int on_control(int event, void *event_data, void *userdata)
         mosquitto_log_printf(MOSQ_LOG_ERR, "parley: out of memory answering %s", client_id);
         return MOSQ_ERR_NOMEM;
     }
-    int rc = mosquitto_broker_publish_copy(client_id, PP_RESPONSE_TOPIC, (int)strlen(resp), resp,
-                                           1, false, NULL);
+    int rc = mosquitto_broker_publish_copy(client_id, PP_RESPONSE_TOPIC, (int)strlen(resp), resp, 1,
+                                           false, NULL);
     if (rc != MOSQ_ERR_SUCCESS) {
         mosquitto_log_printf(MOSQ_LOG_ERR, "parley: could not answer %s: %s", client_id,
                              mosquitto_strerror(rc));
@@ -250,8 +248,8 @@ static int on_reload(int event, void *event_data, void *userdata)
             0) {
         mosquitto_log_printf(MOSQ_LOG_ERR, "parley: reload: %s", err);
     }
-    const char *key = pl->opts.jwt_secret_file ? pl->opts.jwt_secret_file
-                                               : pl->opts.jwt_public_key_file;
+    const char *key =
+        pl->opts.jwt_secret_file ? pl->opts.jwt_secret_file : pl->opts.jwt_public_key_file;
     if (key != NULL) {
         struct pp_jwt *j = pp_jwt_new(pl->opts.jwt_secret_file ? PP_JWT_HS256 : PP_JWT_PUBKEY, key,
                                       err, sizeof err);
@@ -276,7 +274,7 @@ static const struct {
     MOSQ_FUNC_generic_callback cb;
     const char *data;
 } callbacks[] = {
-    {MOSQ_EVT_BASIC_AUTH, on_basic_auth, NULL}, {MOSQ_EVT_ACL_CHECK, on_acl_check, NULL},
+    {MOSQ_EVT_BASIC_AUTH, on_basic_auth, NULL},       {MOSQ_EVT_ACL_CHECK, on_acl_check, NULL},
     {MOSQ_EVT_CONTROL, on_control, PP_CONTROL_TOPIC}, {MOSQ_EVT_TICK, on_tick, NULL},
     {MOSQ_EVT_DISCONNECT, on_disconnect, NULL},       {MOSQ_EVT_RELOAD, on_reload, NULL},
 };
@@ -322,9 +320,8 @@ static struct pp_plugin *plugin_new(struct mosquitto_opt *options, int option_co
     pl->index = pp_index_new();
     pl->presence = pp_presence_new(publish_presence, pl);
     pl->rate = pp_rate_new(o->rate, o->burst);
-    pl->throttle = o->auth_fail_limit > 0 ? pp_throttle_new(o->auth_fail_limit,
-                                                            o->auth_fail_window)
-                                          : NULL;
+    pl->throttle =
+        o->auth_fail_limit > 0 ? pp_throttle_new(o->auth_fail_limit, o->auth_fail_window) : NULL;
     if (pl->index == NULL || pl->presence == NULL || pl->rate == NULL ||
         (o->auth_fail_limit > 0 && pl->throttle == NULL)) {
         snprintf(err, errlen, "out of memory");
@@ -410,7 +407,8 @@ PP_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **us
                          pp_index_user_count(pl->index), pp_index_room_count(pl->index),
                          pp_index_member_count(pl->index), (unsigned)pl->opts.max_payload,
                          pl->opts.rate, (unsigned)pl->opts.burst,
-                         pl->jwt == NULL ? "off" : (pl->opts.jwt_secret_file ? "HS256" : "public key"));
+                         pl->jwt == NULL ? "off"
+                                         : (pl->opts.jwt_secret_file ? "HS256" : "public key"));
     return MOSQ_ERR_SUCCESS;
 }
 

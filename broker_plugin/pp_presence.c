@@ -25,7 +25,7 @@ struct client {
     UT_hash_handle hh;
 };
 
-struct reader { /* (room, user) -> sessions reading */
+struct reader {        /* (room, user) -> sessions reading */
     char key[KEY_MAX]; /* "room/user" */
     unsigned count;
     UT_hash_handle hh;

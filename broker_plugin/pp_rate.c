@@ -100,7 +100,4 @@ bool pp_rate_take(struct pp_rate *r, const char *sender, size_t len, uint64_t no
     return true;
 }
 
-size_t pp_rate_buckets(const struct pp_rate *r)
-{
-    return HASH_COUNT(r->table);
-}
+size_t pp_rate_buckets(const struct pp_rate *r) { return HASH_COUNT(r->table); }

@@ -21,15 +21,9 @@ static bool level_is(const struct level *l, const char *lit)
     return l->len == n && memcmp(l->s, lit, n) == 0;
 }
 
-static bool level_plus(const struct level *l)
-{
-    return l->len == 1 && l->s[0] == '+';
-}
+static bool level_plus(const struct level *l) { return l->len == 1 && l->s[0] == '+'; }
 
-static bool level_hash(const struct level *l)
-{
-    return l->len == 1 && l->s[0] == '#';
-}
+static bool level_hash(const struct level *l) { return l->len == 1 && l->s[0] == '#'; }
 
 /* Splits into at most MAX_LEVELS levels; returns the count, or MAX_LEVELS + 1 when deeper. */
 static int split(const char *t, size_t len, struct level *lv)

@@ -15,29 +15,29 @@
 #include <stddef.h>
 
 enum pc_topic_kind {
-    PC_TOPIC_OTHER = 0,         /* outside the namespace (denied unless configured otherwise) */
-    PC_TOPIC_INVALID,           /* under rooms/ or users/ but malformed: bad name, bad level */
-    PC_TOPIC_ROOT_WILD,         /* filter whose first level is '+' or '#': crosses everything */
+    PC_TOPIC_OTHER = 0, /* outside the namespace (denied unless configured otherwise) */
+    PC_TOPIC_INVALID,   /* under rooms/ or users/ but malformed: bad name, bad level */
+    PC_TOPIC_ROOT_WILD, /* filter whose first level is '+' or '#': crosses everything */
     PC_TOPIC_ROOM_MSG,
     PC_TOPIC_ROOM_TYPING,
     PC_TOPIC_ROOM_PRESENCE,
-    PC_TOPIC_ROOM_ANY,          /* filter: rooms/{room}/+/... or rooms/{room}/# or rooms/# */
-    PC_TOPIC_USER_INBOX,        /* users/{user}/inbox/{from}, or users/{user}/# */
-    PC_TOPIC_CONTROL,           /* $CONTROL/parley/v1 */
-    PC_TOPIC_CONTROL_RESPONSE,  /* $CONTROL/parley/v1/response */
+    PC_TOPIC_ROOM_ANY,         /* filter: rooms/{room}/+/... or rooms/{room}/# or rooms/# */
+    PC_TOPIC_USER_INBOX,       /* users/{user}/inbox/{from}, or users/{user}/# */
+    PC_TOPIC_CONTROL,          /* $CONTROL/parley/v1 */
+    PC_TOPIC_CONTROL_RESPONSE, /* $CONTROL/parley/v1/response */
 };
 
 struct pc_topic {
     enum pc_topic_kind kind;
-    const char *room;  /* rooms/: the room. Points into the parsed string; not NUL-terminated */
+    const char *room; /* rooms/: the room. Points into the parsed string; not NUL-terminated */
     size_t room_len;
-    const char *user;  /* rooms/: the sender (last level); users/: the inbox owner */
+    const char *user; /* rooms/: the sender (last level); users/: the inbox owner */
     size_t user_len;
-    const char *from;  /* users/: the sender (last level) */
+    const char *from; /* users/: the sender (last level) */
     size_t from_len;
-    bool room_wild;    /* rooms/: the room level is '+' or '#' (a filter across rooms) */
-    bool user_wild;    /* the user level is '+' or covered by '#' */
-    bool from_wild;    /* users/: the from level is '+' or covered by '#' */
+    bool room_wild; /* rooms/: the room level is '+' or '#' (a filter across rooms) */
+    bool user_wild; /* the user level is '+' or covered by '#' */
+    bool from_wild; /* users/: the from level is '+' or covered by '#' */
 };
 
 /* Parses topic[0..len) into *out. Never fails: anything unexpected is PC_TOPIC_OTHER or

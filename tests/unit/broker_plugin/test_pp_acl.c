@@ -70,11 +70,8 @@ static enum pp_acl_verdict check(void **state, enum pp_acl_access access, const 
                                  const char *topic, uint32_t len)
 {
     struct fixture *fx = *state;
-    struct pp_acl_req req = {.access = access,
-                             .username = user,
-                             .topic = topic,
-                             .payloadlen = len,
-                             .now_ns = clock_ns};
+    struct pp_acl_req req = {
+        .access = access, .username = user, .topic = topic, .payloadlen = len, .now_ns = clock_ns};
     struct pc_topic t;
     const char *reason;
     enum pp_acl_verdict v = pp_acl_check(&fx->acl, &req, &t, &reason);
@@ -148,8 +145,8 @@ static void test_pp_acl_no_such_room_denied(void **state)
 
 static void test_pp_acl_wildcards_across_rooms_only_for_privileged(void **state)
 {
-    const char *filters[] = {"#", "+/lobby/msg/+", "rooms/#", "rooms/+/msg/+", "rooms/+/#",
-                             "users/+/inbox/+"};
+    const char *filters[] = {"#",         "+/lobby/msg/+",  "rooms/#", "rooms/+/msg/+",
+                             "rooms/+/#", "users/+/inbox/+"};
     for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
         DENY(PP_ACL_SUBSCRIBE, "alice", filters[i], 0);
         ALLOW(PP_ACL_SUBSCRIBE, "bridge", filters[i], 0);
@@ -318,8 +315,8 @@ static void test_pp_opts_bad_values_name_the_option(void **state)
     char err[256];
     assert_int_equal(pp_opts_parse(&o, none, 1, err, sizeof err), -1);
     assert_non_null(strstr(err, "plugin_opt_state_file: required"));
-    struct pp_opt_kv both[] = {{"state_file", "s"}, {"jwt_secret_file", "a"},
-                               {"jwt_public_key_file", "b"}};
+    struct pp_opt_kv both[] = {
+        {"state_file", "s"}, {"jwt_secret_file", "a"}, {"jwt_public_key_file", "b"}};
     assert_int_equal(pp_opts_parse(&o, both, 3, err, sizeof err), -1);
     assert_non_null(strstr(err, "not both"));
 }

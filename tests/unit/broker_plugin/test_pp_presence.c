@@ -39,7 +39,7 @@ static void test_pp_presence_first_subscription_online_last_offline(void **state
     assert_int_equal(sub(p, &a, "alice", "rooms/lobby/msg/+"), 0);
     assert_string_equal(l.text, "+lobby/alice ");
     assert_int_equal(sub(p, &a, "alice", "rooms/lobby/msg/+"), 0); /* repeated: nothing */
-    assert_int_equal(sub(p, &b, "alice", "rooms/lobby/#"), 0);    /* second session */
+    assert_int_equal(sub(p, &b, "alice", "rooms/lobby/#"), 0);     /* second session */
     assert_int_equal(pp_presence_count(p, "lobby", "alice"), 2);
     assert_string_equal(l.text, "+lobby/alice ");
     pp_presence_unsubscribed(p, &a, "rooms/lobby/msg/+");
@@ -56,8 +56,13 @@ static void test_pp_presence_ignores_filters_that_do_not_read_one_room(void **st
     struct log l = {""};
     struct pp_presence *p = pp_presence_new(record, &l);
     int a;
-    const char *filters[] = {"rooms/+/msg/+", "rooms/#", "#", "rooms/lobby/msg/bob",
-                             "rooms/lobby/typing/+", "users/alice/inbox/+", "rooms/lobby/presence/+"};
+    const char *filters[] = {"rooms/+/msg/+",
+                             "rooms/#",
+                             "#",
+                             "rooms/lobby/msg/bob",
+                             "rooms/lobby/typing/+",
+                             "users/alice/inbox/+",
+                             "rooms/lobby/presence/+"};
     for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
         assert_int_equal(sub(p, &a, "alice", filters[i]), 0);
     }
