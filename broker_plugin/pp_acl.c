@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "pc_name.h"
+
 bool pp_acl_is_bridge(const struct pp_acl *a, const char *user, size_t len)
 {
     return pp_namelist_has(&a->opts->bridge_users, user, len);
@@ -137,6 +139,11 @@ enum pp_acl_verdict pp_acl_check(const struct pp_acl *a, const struct pp_acl_req
         return deny(reason, "no user name");
     }
     size_t ulen = strlen(req->username);
+    /* Password and token logins were checked against the name rule already; a TLS identity
+     * (use_identity_as_username) was not: Mosquitto 2.0.11 asks no plugin about it. */
+    if (!pc_name_valid(req->username, ulen)) {
+        return deny(reason, "user name outside [A-Za-z0-9_.-]{1,64}");
+    }
     pc_topic_parse(req->topic, strlen(req->topic), req->access == PP_ACL_SUBSCRIBE, t);
 
     switch (t->kind) {

@@ -264,8 +264,12 @@ static void run_command(const struct pp_control_env *env, const char *caller, bo
         pp_ctl_error(&c, "a command must be an object");
         return;
     }
-    if (!cJSON_IsString(name)) {
+    if (name == NULL) {
         pp_ctl_error(&c, "missing field \"command\" (a string)");
+        return;
+    }
+    if (!cJSON_IsString(name)) {
+        pp_ctl_error(&c, "field \"command\" must be a string");
         return;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

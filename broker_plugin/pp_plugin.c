@@ -261,7 +261,8 @@ static int on_reload(int event, void *event_data, void *userdata)
             pl->auth.jwt = j;
         }
     }
-    mosquitto_log_printf(MOSQ_LOG_NOTICE, "parley: reloaded: %zu users, %zu rooms, %zu memberships",
+    mosquitto_log_printf(MOSQ_LOG_NOTICE,
+                         "parley: reloaded: %zu users, %zu rooms, %zu memberships and bans",
                          pp_index_user_count(pl->index), pp_index_room_count(pl->index),
                          pp_index_member_count(pl->index));
     return MOSQ_ERR_SUCCESS;
@@ -401,14 +402,14 @@ PP_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **us
         }
     }
     *userdata = pl;
-    mosquitto_log_printf(MOSQ_LOG_NOTICE,
-                         "parley: ready: %zu users, %zu rooms, %zu memberships; max_payload %u, "
-                         "rate %g/s burst %u, JWT %s",
-                         pp_index_user_count(pl->index), pp_index_room_count(pl->index),
-                         pp_index_member_count(pl->index), (unsigned)pl->opts.max_payload,
-                         pl->opts.rate, (unsigned)pl->opts.burst,
-                         pl->jwt == NULL ? "off"
-                                         : (pl->opts.jwt_secret_file ? "HS256" : "public key"));
+    mosquitto_log_printf(
+        MOSQ_LOG_NOTICE,
+        "parley: ready: %zu users, %zu rooms, %zu memberships and bans; max_payload %u, "
+        "rate %g/s burst %u, JWT %s",
+        pp_index_user_count(pl->index), pp_index_room_count(pl->index),
+        pp_index_member_count(pl->index), (unsigned)pl->opts.max_payload, pl->opts.rate,
+        (unsigned)pl->opts.burst,
+        pl->jwt == NULL ? "off" : (pl->opts.jwt_secret_file ? "HS256" : "public key"));
     return MOSQ_ERR_SUCCESS;
 }
 

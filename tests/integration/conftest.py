@@ -655,3 +655,26 @@ def device():
     yield make
     for d in made:
         d.stop()
+
+
+# ---- parley_plugin.so tests (test_plugin_*.py): added by the plugin test helper (issue 3) ----
+
+def login_code(port, user, pw, protocol=5, bind=None, timeout=5.0):
+    """One login attempt with paho, without its network thread (whose reconnect wait makes
+    closing a refused client take a second): returns the CONNACK code (0 accepted; 5 for 3.1.1
+    or 0x86/0x87 for MQTT 5 refused) and closes the connection. bind: a source address, e.g.
+    "127.0.0.2", so one test can log in from several client addresses."""
+    c = MqttClient(port, user, pw, protocol=protocol)
+    c.c.connect("127.0.0.1", port, 30, bind_address=bind or "")
+    deadline = time.monotonic() + timeout
+    try:
+        while c.connack.empty():
+            assert time.monotonic() < deadline, "no CONNACK"
+            if c.c.loop(timeout=0.05) != mqtt.MQTT_ERR_SUCCESS and c.connack.empty():
+                raise AssertionError("connection closed before CONNACK")
+        return c.connack.get_nowait()
+    finally:
+        c.c.disconnect()
+        c.c.loop(timeout=0.01)
+        if c.c.socket() is not None:
+            c.c.socket().close()

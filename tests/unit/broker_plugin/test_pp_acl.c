@@ -244,6 +244,10 @@ static void test_pp_acl_outside_namespace_and_malformed_denied(void **state)
     strcpy(longroom + 71, "/msg/alice");
     DENY(PP_ACL_WRITE, "alice", longroom, 3);
     DENY(PP_ACL_WRITE, NULL, "rooms/lobby/msg/alice", 3);
+    /* A certificate identity outside the name rule reaches the ACL unchecked: nothing for it. */
+    DENY(PP_ACL_SUBSCRIBE, "al ice", "rooms/lobby/msg/+", 0);
+    DENY(PP_ACL_READ, "al ice", "rooms/lobby/msg/bob", 3);
+    DENY(PP_ACL_SUBSCRIBE, "", "rooms/lobby/msg/+", 0);
 }
 
 static void test_pp_rate_table_drops_full_buckets_past_the_cap(void **state)

@@ -201,7 +201,7 @@ static void test_pp_control_bad_commands(void **state)
           "{'command':'unknown','correlationData':'c1','error':'unknown command \\'frob\\''},"
           "{'command':'unknown','error':'a command must be an object'},"
           "{'command':'unknown','error':'missing field \\'command\\' (a string)'},"
-          "{'command':'unknown','error':'missing field \\'command\\' (a string)'},"
+          "{'command':'unknown','error':'field \\'command\\' must be a string'},"
           "{'command':'listRooms','error':'field \\'correlationData\\' must be a string'}]}"));
 }
 
