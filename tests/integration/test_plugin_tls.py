@@ -3,14 +3,23 @@ use_identity_as_username makes the certificate's CN the user name (Mosquitto the
 plugin for a password), and the plugin's room rules apply to that name. A throwaway CA is made
 with openssl for each test module."""
 import re
+import socket
 import subprocess
 
 import pytest
 
 from conftest import control, control_ok, free_port, mosquitto_pub, password, require_tool, \
-    start_parley
+    start_parley, wait_until
 
 DENIED = 0x87
+
+
+def accepting(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
 
 
 def openssl(*args, cwd):
@@ -58,6 +67,8 @@ def tls(brokers, pki):
                 "use_identity_as_username true")
     b = start_parley(brokers, room=None, listener_conf=listener,
                      extra_conf=f"listener {plain} 127.0.0.1")
+    # start() waited for the first listener; Mosquitto opens the second one just after it.
+    wait_until(lambda: accepting(plain), what=f"the plain listener on {plain}")
     control_ok(plain, "admin", password("admin"),
                [{"command": "createRoom", "room": "lobby", "visibility": "public"}])
     return b, plain
