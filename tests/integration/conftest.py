@@ -659,6 +659,30 @@ def device():
 
 # ---- parley_plugin.so tests (test_plugin_*.py): added by the plugin test helper (issue 3) ----
 
+@pytest.fixture
+def login(parley, clients):
+    """login(user) -> a connected MQTT 5 (or protocol=4: 3.1.1) MqttClient for a demo user."""
+
+    def make(user, protocol=5):
+        c = clients(parley.port, user, password(user), protocol=protocol)
+        assert c.connect() == 0
+        return c
+
+    return make
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def make_ca(d, name):
+    """A throwaway EC CA in d: d/name.pem and d/name.key."""
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "2",
+            "-subj", f"/CN={name}", cwd=d)
+    return d / f"{name}.pem"
+
+
 def login_code(port, user, pw, protocol=5, bind=None, timeout=5.0):
     """One login attempt with paho, without its network thread (whose reconnect wait makes
     closing a refused client take a second): returns the CONNACK code (0 accepted; 5 for 3.1.1

@@ -4,18 +4,9 @@ import subprocess
 
 import pytest
 
-from conftest import mosquitto_pub, require_tool, wait_until
+from conftest import make_ca, mosquitto_pub, openssl, require_tool, wait_until
 
 
-def openssl(*args, cwd):
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
-
-
-def make_ca(d, name):
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "2",
-            "-subj", f"/CN={name}", cwd=d)
-    return d / f"{name}.pem"
 
 
 @pytest.fixture

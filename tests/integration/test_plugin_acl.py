@@ -16,18 +16,6 @@ DENIED = 0x87
 ACCEPTED = (0x00, 0x10)
 
 
-@pytest.fixture
-def login(parley, clients):
-    """login(user) -> a connected MQTT 5 MqttClient for that demo user."""
-
-    def make(user, protocol=5):
-        c = clients(parley.port, user, password(user), protocol=protocol)
-        assert c.connect() == 0
-        return c
-
-    return make
-
-
 def admin_ok(parley, commands):
     return control_ok(parley.port, "admin", password("admin"), commands)
 

@@ -11,16 +11,6 @@ PRESENCE = "rooms/lobby/presence/+"
 
 
 @pytest.fixture
-def login(parley, clients):
-    def make(user, protocol=5):
-        c = clients(parley.port, user, password(user), protocol=protocol)
-        assert c.connect() == 0
-        return c
-
-    return make
-
-
-@pytest.fixture
 def watcher(login):
     """carol, watching lobby's presence topics live."""
     w = login("carol")

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from conftest import control, control_ok, free_port, mosquitto_pub, password, require_tool, \
-    start_parley, wait_until
+    make_ca, openssl, start_parley, wait_until
 
 DENIED = 0x87
 
@@ -22,14 +22,6 @@ def accepting(port):
         return False
 
 
-def openssl(*args, cwd):
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
-
-
-def make_ca(d, name):
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "2",
-            "-subj", f"/CN={name}", cwd=d)
 
 
 def make_cert(d, ca, name, cn, ext):
