@@ -139,7 +139,7 @@ struct pd_connect_opts {
 /* The context. Fields are private: read them through the accessors below. */
 struct pd_inflight_slot {
     uint16_t id;   /* packet id; 0 = slot free (or released, bytes not yet reclaimed) */
-    uint16_t info; /* bits 0..12 bytes held in txbuf, 13..15 kind/pending flags */
+    uint16_t info; /* bits 0..2 pending/kind flags, 3..15 bytes held in txbuf */
     uint16_t sent; /* last transmission, now_ms >> 6 */
 };
 

@@ -80,10 +80,11 @@ enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opt
     if (c->state != PD_ST_IDLE) {
         return PD_ERR_STATE;
     }
-    pd_abort(c);
-    memset(&b, 0, sizeof b);
-    b.conn = opts;
-    st = pd_queue(c, PD_T_CONNECT, 0, &b, 0, NULL);
+    /* (idle is only reached through pd_client_init() or pd_abort(): the queue is empty, the
+     * receive state and the flags are clear) */
+    b.conn = opts; /* the CONNECT builder reads nothing else */
+    b.id_out = NULL;
+    st = pd_queue(c, PD_T_CONNECT, 0, &b);
     if (st != PD_OK) {
         return PD_ERR_TOO_BIG; /* the queue is empty: it can never fit */
     }
@@ -106,7 +107,7 @@ static enum pd_status drop_big(struct pd_client *c, uint32_t hl, uint32_t total)
         return PD_ERR_PROTOCOL; /* QoS 2 */
     }
     if (ev.id) {
-        (void)pd_queue(c, PD_T_PUBACK, ev.id, NULL, 0, NULL); /* room is reserved */
+        (void)pd_queue(c, PD_T_PUBACK, ev.id, NULL); /* room is reserved */
     }
     if (c->dropped != 0xFFFFu) {
         c->dropped++;
@@ -125,8 +126,18 @@ static enum pd_status dispatch(struct pd_client *c, uint32_t total)
     if (st != PD_OK) {
         return st;
     }
-    switch (ev.type) {
-    case PD_EV_CONNACK:
+    if (ev.type >= PD_EV_PUBACK) { /* PUBACK, SUBACK, UNSUBACK (the parser gives no other) */
+        if (!pd_win_release(c, ev.id, ev.type)) {
+            return PD_OK; /* unknown id: nothing to release, nothing to report */
+        }
+    } else if (ev.type == PD_EV_MESSAGE) {
+        if (c->state == PD_ST_CONNECTING) {
+            return PD_ERR_PROTOCOL;
+        }
+        if (ev.qos) {
+            (void)pd_queue(c, PD_T_PUBACK, ev.id, NULL); /* room is reserved */
+        }
+    } else if (ev.type == PD_EV_CONNACK) {
         if (c->state != PD_ST_CONNECTING) {
             return PD_ERR_PROTOCOL;
         }
@@ -136,26 +147,7 @@ static enum pd_status dispatch(struct pd_client *c, uint32_t total)
         }
         emit(c, &ev);
         return ev.status; /* PD_ERR_REFUSED on a refusal */
-    case PD_EV_MESSAGE:
-        if (c->state == PD_ST_CONNECTING) {
-            return PD_ERR_PROTOCOL;
-        }
-        if (ev.qos) {
-            (void)pd_queue(c, PD_T_PUBACK, ev.id, NULL, 0, NULL); /* room is reserved */
-        }
-        break;
-    case PD_EV_PUBACK:
-        if (!pd_win_release(c, ev.id, 0)) {
-            return PD_OK; /* unknown id: nothing to release, nothing to report */
-        }
-        break;
-    case PD_EV_SUBACK:
-    case PD_EV_UNSUBACK:
-        if (!pd_win_release(c, ev.id, ev.type == PD_EV_SUBACK ? PD_W_SUB : (PD_W_SUB | PD_W_ACK))) {
-            return PD_OK;
-        }
-        break;
-    default: /* PINGRESP */
+    } else { /* PINGRESP */
         c->flags &= (uint8_t)~F_PING;
         return PD_OK;
     }
@@ -185,7 +177,7 @@ static enum pd_status receive(struct pd_client *c, uint32_t now_ms)
     unsigned done = 0;
     while (done < PD_POLL_MAX_PACKETS && (uint32_t)(c->tx_cap - c->tx_len) >= 4u) {
         /* (the room check keeps space for the PUBACK or PINGREQ this packet may need) */
-        uint32_t hl = 0;
+        uint32_t hl;   /* (set by pd_parse_header() whenever it is read) */
         uint32_t need; /* bytes of the current packet rx must hold before anything happens */
         uint32_t want;
         int32_t r;
@@ -250,7 +242,7 @@ static enum pd_status timers(struct pd_client *c, uint32_t now_ms)
             if (now_ms - c->last_tx >= t - t / 4u || now_ms - c->last_rx >= t - t / 4u) {
                 /* The PINGRESP clock starts even if the PINGREQ finds no room: a queue that
                  * stays full that long means the link has stopped taking bytes. */
-                (void)pd_queue(c, PD_T_PINGREQ, 0, NULL, 0, NULL);
+                (void)pd_queue(c, PD_T_PINGREQ, 0, NULL);
                 c->flags |= F_PING;
                 c->wait_since = now_ms;
             }
@@ -307,7 +299,7 @@ enum pd_status pd_publish(struct pd_client *c, const char *topic, const void *pa
     if (!c || !topic || !*topic) {
         return PD_ERR_PARAM;
     }
-    return pd_queue_publish(c, &t, payload, len, qos, retain, id_out);
+    return pd_queue_publish(c, &t, payload, len, (uint32_t)qos << 1 | retain, id_out);
 }
 
 enum pd_status pd_subscribe(struct pd_client *c, const char *filter, uint8_t qos, uint16_t *id_out)
@@ -334,7 +326,7 @@ enum pd_status pd_disconnect(struct pd_client *c)
     if (c->state != PD_ST_CONNECTED && c->state != PD_ST_CONNECTING) {
         return PD_ERR_STATE;
     }
-    st = pd_queue(c, PD_T_DISCONNECT, 0, NULL, 0, NULL);
+    st = pd_queue(c, PD_T_DISCONNECT, 0, NULL);
     if (st == PD_OK) {
         c->state = PD_ST_DISCONNECTING;
     }

@@ -47,26 +47,15 @@ static void wr_str(struct pd_wr *w, const char *s)
     pd_wr_parts(w, &pt);
 }
 
-uint32_t pd_enc_remlen_size(uint32_t rem)
+void pd_enc_header(uint8_t *dst, uint32_t type, uint32_t rem)
 {
-    uint32_t n = 1;
-    while (rem > 127u) {
-        rem >>= 7;
-        n++;
-    }
-    return n;
-}
-
-uint32_t pd_enc_header(uint8_t *dst, uint32_t type, uint32_t rem)
-{
-    uint32_t i = 1;
     dst[0] = (uint8_t)type;
-    do {
-        uint32_t b = rem & 0x7Fu;
-        rem >>= 7;
-        dst[i++] = (uint8_t)(rem ? (b | 0x80u) : b);
-    } while (rem);
-    return i;
+    if (rem > 127u) {
+        dst[1] = (uint8_t)(rem | 0x80u);
+        dst[2] = (uint8_t)(rem >> 7);
+    } else {
+        dst[1] = (uint8_t)rem;
+    }
 }
 
 static void enc_connect(struct pd_wr *w, const struct pd_connect_opts *o)

@@ -39,6 +39,7 @@ struct pd_body {
     const void *payload;                /* PUBLISH payload */
     size_t len;                         /* its length */
     const struct pd_connect_opts *conn; /* CONNECT options, else NULL */
+    uint16_t *id_out;                   /* where pd_queue() stores the id used, or NULL */
     uint8_t ntopics;
     uint8_t qos; /* SUBSCRIBE requested QoS of the first filter; the others get 0 */
 };
@@ -49,12 +50,14 @@ void pd_wr_bytes(struct pd_wr *w, const void *s, size_t n);
 /* MQTT string: 2-byte length then the bytes of the concatenated parts. */
 void pd_wr_parts(struct pd_wr *w, const struct pd_parts *pt);
 
-/* Bytes the remaining-length field takes for value rem (1..4). */
-uint32_t pd_enc_remlen_size(uint32_t rem);
+/* Bytes of the fixed header of a packet with remaining length rem: 2, or 3 above 127.
+ * Exact up to 16383, which covers every packet the library sends (PD_PACKET_MAX); above
+ * that it undercounts, and the packet is refused as too big anyway. */
+#define PD_ENC_HDR_SIZE(rem) ((rem) > 127u ? 3u : 2u)
 
-/* Write the fixed header: type byte and remaining length. Returns bytes written. dst must hold
- * 1 + pd_enc_remlen_size(rem). rem must be below 268435456. */
-uint32_t pd_enc_header(uint8_t *dst, uint32_t type, uint32_t rem);
+/* Write the fixed header: type byte and remaining length (rem <= 16383, one or two bytes).
+ * dst must hold PD_ENC_HDR_SIZE(rem) bytes. */
+void pd_enc_header(uint8_t *dst, uint32_t type, uint32_t rem);
 
 /* Write (or count, when w->p is NULL) the variable header and payload of a packet whose type
  * byte is type. id is written where the packet has one (PUBLISH QoS 1, PUBACK, SUBSCRIBE,

@@ -5,14 +5,17 @@
 
 #define TICK(ms) ((uint16_t)((ms) >> 6))
 
-int pd_win_free(const struct pd_client *c)
+/* (the loops walk slot pointers: indexing 6-byte slots would multiply on Cortex-M0+) */
+#define WIN_END(c) ((c)->win + PD_INFLIGHT_MAX)
+
+struct pd_inflight_slot *pd_win_free(struct pd_client *c)
 {
-    for (int i = 0; i < PD_INFLIGHT_MAX; i++) {
-        if (!c->win[i].id) {
-            return i;
+    for (struct pd_inflight_slot *s = c->win; s < WIN_END(c); s++) {
+        if (!s->id) {
+            return s;
         }
     }
-    return -1;
+    return NULL;
 }
 
 uint16_t pd_win_next_id(struct pd_client *c)
@@ -29,27 +32,27 @@ uint16_t pd_win_next_id(struct pd_client *c)
     }
 }
 
-/* Remove slot i and its n held bytes at off; later slots move down. */
-static void drop_slot(struct pd_client *c, unsigned i, uint32_t off, uint32_t n)
+/* Remove slot s and its n held bytes at off; later slots move down. */
+static void drop_slot(struct pd_client *c, struct pd_inflight_slot *s, uint32_t off, uint32_t n)
 {
+    struct pd_inflight_slot *last = WIN_END(c) - 1;
     memmove(c->tx + off, c->tx + off + n, c->tx_len - off - n);
     c->tx_len = (uint16_t)(c->tx_len - n);
     c->tx_held = (uint16_t)(c->tx_held - n);
-    struct pd_inflight_slot *last = &c->win[PD_INFLIGHT_MAX - 1];
     /* (a byte distance, not a slot count times 6: no multiply) */
-    memmove(&c->win[i], &c->win[i + 1], (size_t)((uint8_t *)last - (uint8_t *)&c->win[i]));
+    memmove(s, s + 1, (size_t)((uint8_t *)last - (uint8_t *)s));
     last->id = 0; /* free; its info 0, so it holds no bytes */
     last->info = 0;
 }
 
-bool pd_win_release(struct pd_client *c, uint16_t id, uint16_t want)
+bool pd_win_release(struct pd_client *c, uint16_t id, enum pd_event_type ack)
 {
     uint32_t off = 0;
-    for (unsigned i = 0; i < PD_INFLIGHT_MAX; i++) {
-        struct pd_inflight_slot *s = &c->win[i];
-        uint32_t n = s->info & PD_W_LEN;
-        if (s->id == id && (s->info & (PD_W_SUB | PD_W_ACK)) == want) {
-            drop_slot(c, i, off, n);
+    uint32_t want = ((uint32_t)ack - PD_EV_PUBACK) << 1; /* the slot kind it answers */
+    for (struct pd_inflight_slot *s = c->win; s < WIN_END(c); s++) {
+        uint32_t n = PD_W_LEN(s->info);
+        if (s->id == id && (s->info & PD_W_KIND) == want) {
+            drop_slot(c, s, off, n);
             return true;
         }
         off += n;
@@ -59,12 +62,12 @@ bool pd_win_release(struct pd_client *c, uint16_t id, uint16_t want)
 
 void pd_win_reset(struct pd_client *c)
 {
-    unsigned i = 0;
-    while (i < PD_INFLIGHT_MAX && c->win[i].id) {
-        if (c->win[i].info & PD_W_SUB) {
-            drop_slot(c, i, 0, 0);
+    struct pd_inflight_slot *s = c->win;
+    while (s < WIN_END(c) && s->id) {
+        if (s->info & PD_W_KIND) {
+            drop_slot(c, s, 0, 0);
         } else {
-            c->win[i++].info |= PD_W_PENDING;
+            s++->info |= PD_W_PENDING;
         }
     }
 }
@@ -74,7 +77,7 @@ void pd_win_service(struct pd_client *c, uint32_t now_ms)
     uint32_t off = 0;
     for (unsigned i = 0; i < PD_INFLIGHT_MAX; i++) {
         struct pd_inflight_slot *s = &c->win[i];
-        uint32_t n = s->info & PD_W_LEN;
+        uint32_t n = PD_W_LEN(s->info);
         if (n) {
             /* Due again only once earlier copies have left: a slow link does not fill the
              * queue with copies of the same message. */

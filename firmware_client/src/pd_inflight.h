@@ -12,20 +12,24 @@
 
 #include "pd_client.h"
 
-#define PD_W_LEN 0x1FFFu     /* bytes held in txbuf (publish slots) */
-#define PD_W_ACK 0x2000u     /* SUBSCRIBE/UNSUBSCRIBE slot: 1 = UNSUBSCRIBE */
-#define PD_W_SUB 0x4000u     /* slot waits for SUBACK/UNSUBACK, holds no bytes */
-#define PD_W_PENDING 0x8000u /* publish slot must be (re)sent once connected */
+/* Slot info: bit 0 PD_W_PENDING; bits 1..2 what the slot waits for,
+ * (ack event type - PD_EV_PUBACK) << 1: 0 PUBACK, PD_W_SUB SUBACK, PD_W_UNSUB UNSUBACK;
+ * bits 3..15 the bytes held in txbuf (publish slots; (UN)SUBSCRIBE slots hold none). */
+#define PD_W_PENDING 0x1u /* publish slot must be (re)sent once connected */
+#define PD_W_SUB 0x2u
+#define PD_W_UNSUB 0x4u
+#define PD_W_KIND 0x6u
+#define PD_W_LEN(info) ((uint32_t)(info) >> 3)
 
-/* Index of the first free slot, or -1 when the window is full. */
-int pd_win_free(const struct pd_client *c);
+/* The first free slot, or NULL when the window is full. */
+struct pd_inflight_slot *pd_win_free(struct pd_client *c);
 
 /* A packet id not 0 and not used by any slot. */
 uint16_t pd_win_next_id(struct pd_client *c);
 
-/* Release the slot waiting for ack `want` (PD_W_SUB | flags for (UN)SUBACK, 0 for PUBACK)
- * with this id, with its held bytes. Returns true if one matched; unknown ids are ignored. */
-bool pd_win_release(struct pd_client *c, uint16_t id, uint16_t want);
+/* Release the slot that ack (PD_EV_PUBACK, PD_EV_SUBACK or PD_EV_UNSUBACK) answers for this
+ * id, with its held bytes. Returns true if one matched; unknown ids are ignored. */
+bool pd_win_release(struct pd_client *c, uint16_t id, enum pd_event_type ack);
 
 /* The link is gone: free SUBSCRIBE/UNSUBSCRIBE slots (their answers will never come) and
  * mark every held publish for sending after the next CONNACK. */

@@ -36,7 +36,13 @@ enum pd_status pd_parse_publish(const uint8_t *p, uint32_t rem, uint32_t flags, 
     if (rem < 2u) {
         return PD_ERR_MALFORMED;
     }
-    tl = pd_get_u16(p);
+    /* (filled before the checks end: on an error the caller reads nothing but id) */
+    ev->type = PD_EV_MESSAGE;
+    ev->qos = (uint8_t)qos;
+    ev->dup = (flags & 0x08u) != 0u;
+    ev->retain = (flags & 0x01u) != 0u;
+    ev->topic = (const char *)(p + 2);
+    tl = ev->topic_len = pd_get_u16(p);
     off = 2u + tl + (qos ? 2u : 0u);
     if (tl == 0u || off > rem) {
         return PD_ERR_MALFORMED;
@@ -53,24 +59,34 @@ enum pd_status pd_parse_publish(const uint8_t *p, uint32_t rem, uint32_t flags, 
             return PD_ERR_MALFORMED;
         }
     }
-    ev->type = PD_EV_MESSAGE;
-    ev->qos = (uint8_t)qos;
-    ev->dup = (flags & 0x08u) != 0u;
-    ev->retain = (flags & 0x01u) != 0u;
-    ev->topic = (const char *)(p + 2);
-    ev->topic_len = (uint16_t)tl;
     ev->data = p + off;
     ev->len = rem - off;
     return PD_OK;
 }
 
-/* What each packet type becomes: an event type, or the reason it is refused. */
+/* What each packet type becomes: an event type (bits 0..2) with the least remaining length of
+ * the packet (bits 3..4; exact but for SUBACK), or the reason it is refused. */
 #define K_MALFORMED 0x80u /* reserved */
 #define K_PROTOCOL 0x40u  /* client-to-server packets and QoS 2 flows */
+#define K_LEN(n) ((n) << 3)
 static const uint8_t kind[16] = {
-    K_MALFORMED,   K_PROTOCOL, PD_EV_CONNACK,  PD_EV_MESSAGE,  PD_EV_PUBACK,   K_PROTOCOL,
-    K_PROTOCOL,    K_PROTOCOL, K_PROTOCOL,     PD_EV_SUBACK,   K_PROTOCOL,     PD_EV_UNSUBACK,
-    K_PROTOCOL,    PD_EV_PINGRESP, K_PROTOCOL, K_MALFORMED};
+    K_MALFORMED,               /* 0 reserved */
+    K_PROTOCOL,                /* 1 CONNECT */
+    PD_EV_CONNACK | K_LEN(2),  /* 2 CONNACK */
+    PD_EV_MESSAGE,             /* 3 PUBLISH, checked apart */
+    PD_EV_PUBACK | K_LEN(2),   /* 4 PUBACK */
+    K_PROTOCOL,                /* 5 PUBREC */
+    K_PROTOCOL,                /* 6 PUBREL */
+    K_PROTOCOL,                /* 7 PUBCOMP */
+    K_PROTOCOL,                /* 8 SUBSCRIBE */
+    PD_EV_SUBACK | K_LEN(3),   /* 9 SUBACK */
+    K_PROTOCOL,                /* 10 UNSUBSCRIBE */
+    PD_EV_UNSUBACK | K_LEN(2), /* 11 UNSUBACK */
+    K_PROTOCOL,                /* 12 PINGREQ */
+    PD_EV_PINGRESP,            /* 13 PINGRESP */
+    K_PROTOCOL,                /* 14 DISCONNECT */
+    K_MALFORMED,               /* 15 reserved */
+};
 
 enum pd_status pd_parse_packet(const uint8_t *buf, size_t len, struct pd_event *ev)
 {
@@ -98,18 +114,19 @@ enum pd_status pd_parse_packet(const uint8_t *buf, size_t len, struct pd_event *
     if (k & K_PROTOCOL) {
         return PD_ERR_PROTOCOL;
     }
-    ev->type = (enum pd_event_type)k;
     /* CONNACK, PUBACK, SUBACK, UNSUBACK, PINGRESP: flags 0; PINGRESP empty, SUBACK an id and
      * at least one code, the others exactly 2 bytes. */
-    if ((buf[0] & 0x0Fu) || (k == PD_EV_PINGRESP ? rem != 0u : k == PD_EV_SUBACK ? rem < 3u : rem != 2u)) {
+    if ((buf[0] & 0x0Fu) || rem < k >> 3 || (rem != k >> 3 && (k & 7u) != PD_EV_SUBACK)) {
         return PD_ERR_MALFORMED;
     }
+    k &= 7u;
+    ev->type = (enum pd_event_type)k;
     if (k == PD_EV_PINGRESP) {
         return PD_OK;
     }
     if (k == PD_EV_CONNACK) {
         /* CONNACK: reserved bits 0, known return code, no session on refusal. */
-        if ((p[0] & 0xFEu) || p[1] > 5u || (p[1] && p[0])) {
+        if (p[0] > (p[1] ? 0u : 1u) || p[1] > 5u) {
             return PD_ERR_MALFORMED;
         }
         ev->session_present = p[0] != 0u;

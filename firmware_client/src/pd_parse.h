@@ -24,16 +24,17 @@ enum pd_status pd_parse_header(const uint8_t *buf, size_t len, uint32_t *hdrlen,
 
 /* The variable header and payload of a PUBLISH: p[0..rem), flags = the low nibble of its
  * type byte. Fills *ev (which the caller has zeroed) as pd_parse_packet() does. Also used on
- * the first bytes of an oversize PUBLISH to find its packet id. */
+ * the first bytes of an oversize PUBLISH to find its packet id: on an error other fields may
+ * be set, but id keeps the value the caller gave it. */
 enum pd_status pd_parse_publish(const uint8_t *p, uint32_t rem, uint32_t flags,
                                 struct pd_event *ev);
 
 /* Validate the complete packet buf[0..len) (len = header + remaining length exactly) and
- * describe it in *ev (all fields reset first; topic/data point into buf). Checks the fixed
- * flags of each type, exact lengths, CONNACK codes, topic bounds and characters, packet id
- * non-zero, SUBACK codes. Returns PD_OK, PD_ERR_NEED_MORE (len shorter than the header
- * announces), PD_ERR_MALFORMED, or PD_ERR_PROTOCOL (a type a broker must not send to a
- * QoS 0/1 client: CONNECT, SUBSCRIBE, QoS 2 flows, ...). */
+ * describe it in *ev (all fields reset first; topic/data point into buf; meaningful only on
+ * PD_OK). Checks the fixed flags of each type, exact lengths, CONNACK codes, topic bounds and
+ * characters, packet id non-zero, SUBACK codes. Returns PD_OK, PD_ERR_NEED_MORE (len shorter
+ * than the header announces), PD_ERR_MALFORMED, or PD_ERR_PROTOCOL (a type a broker must not
+ * send to a QoS 0/1 client: CONNECT, SUBSCRIBE, QoS 2 flows, ...). */
 enum pd_status pd_parse_packet(const uint8_t *buf, size_t len, struct pd_event *ev);
 
 #endif

@@ -10,19 +10,19 @@ uint32_t pd_reconnect_schedule(struct pd_client *c, uint32_t now_ms, uint32_t ra
 {
     uint32_t d = PD_BACKOFF_MIN_MS;
     uint32_t h;
-    for (unsigned i = 0; i < c->attempt && d < PD_BACKOFF_MAX_MS; i++) {
+    for (unsigned i = 0; i < c->attempt; i++) {
         d <<= 1;
     }
-    if (d > PD_BACKOFF_MAX_MS) {
+    /* attempt stops growing once d reaches the cap, so the shift never overflows */
+    if (d >= PD_BACKOFF_MAX_MS) {
         d = PD_BACKOFF_MAX_MS;
+    } else {
+        c->attempt++;
     }
     /* d/2 + a value in [0, d/2] scaled from the top 16 random bits: no division (Cortex-M0+
      * has none), no 64-bit product (d/2 + 1 < 2^16 keeps it in 32 bits). */
     h = d >> 1;
     d = h + (((random >> 16) * (h + 1u)) >> 16);
-    if (c->attempt != 0xFFu) {
-        c->attempt++;
-    }
     c->retry_at = now_ms + d;
     return d;
 }

@@ -73,7 +73,7 @@ static enum pd_status say(struct pd_client *c, const char *pre, const char *a, c
     if (!pd_name_valid(a) || !pd_name_valid(b)) {
         return PD_ERR_NAME;
     }
-    return pd_queue_publish(c, &t, msg, len, qos, false, id_out);
+    return pd_queue_publish(c, &t, msg, len, (uint32_t)qos << 1, id_out);
 }
 
 enum pd_status pd_room_say(struct pd_client *c, const char *me, const char *room, const void *msg,

@@ -299,6 +299,42 @@ static void test_pd_client_retransmit_with_dup(void **state)
     assert_int_equal(S.out_len, 0);
 }
 
+/* A retransmission cut by would-block mid-packet, then the PUBACK (of the first copy) arrives:
+ * the event comes at once, the half-written copy is still completed on the wire, the bytes
+ * are released and nothing is sent again. */
+static void test_pd_client_puback_during_half_written_retransmit(void **state)
+{
+    (void)state;
+    PKT(puback, 0x40, 2, 0, 1);
+    pd_script_init(&S, 512, 64);
+    pd_script_connect(&S, 0, 0);
+    assert_int_equal(pd_publish(&S.c, "t", "m", 1, 1, false, NULL), PD_OK);
+    assert_int_equal(pd_poll(&S.c, 0), PD_OK);
+    EXPECT_OUT(0x32, 6, 0, 1, 't', 0, 1, 'm');
+    pd_script_clear(&S);
+    S.send_budget = 3;
+    assert_int_equal(pd_poll(&S.c, PD_RETRY_MS + 64), PD_OK);
+    EXPECT_OUT(0x3A, 6, 0);
+    FEED(&S, puback);
+    S.send_budget = SIZE_MAX;
+    assert_int_equal(pd_poll(&S.c, PD_RETRY_MS + 100), PD_OK);
+    EXPECT_OUT(0x3A, 6, 0, 1, 't', 0, 1, 'm');
+    assert_int_equal(S.nev, 1);
+    assert_int_equal(S.evs[0].ev.type, PD_EV_PUBACK);
+    assert_int_equal(S.evs[0].ev.id, 1);
+    assert_int_equal(pd_inflight(&S.c), 0);
+    assert_int_equal(S.c.tx_held, 0);
+    assert_int_equal(S.c.tx_len, 0);
+    pd_script_clear(&S);
+    assert_int_equal(pd_poll(&S.c, 4 * PD_RETRY_MS), PD_OK);
+    assert_int_equal(S.out_len, 0);
+    /* the broker's answer to the second copy is an unknown id now: ignored */
+    FEED(&S, puback);
+    assert_int_equal(pd_poll(&S.c, 4 * PD_RETRY_MS + 1), PD_OK);
+    assert_int_equal(S.nev, 0);
+    assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
+}
+
 static void test_pd_client_no_retransmit_pile_up_behind_a_slow_link(void **state)
 {
     (void)state;
@@ -335,6 +371,44 @@ static void test_pd_client_puback_for_unknown_id_is_ignored(void **state)
     assert_int_equal(pd_poll(&S.c, 2), PD_OK);
     assert_int_equal(S.nev, 0);
     assert_int_equal(pd_inflight(&S.c), 1);
+    assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
+}
+
+/* Each acknowledgement type releases only the slot kind that waits for it, whatever the id. */
+static void test_pd_client_acks_match_only_their_kind(void **state)
+{
+    (void)state;
+    PKT(wrong, 0x40, 2, 0, 1, 0xB0, 2, 0, 1, /* PUBACK and UNSUBACK for the SUBSCRIBE */
+        0x90, 3, 0, 2, 0, 0x40, 2, 0, 2,     /* SUBACK and PUBACK for the UNSUBSCRIBE */
+        0x90, 3, 0, 3, 1, 0xB0, 2, 0, 3);    /* SUBACK and UNSUBACK for the publish */
+    PKT(right, 0xB0, 2, 0, 2, 0x40, 2, 0, 3, 0x90, 3, 0, 1, 1);
+    uint16_t id[3];
+    pd_script_init(&S, 512, 64);
+    pd_script_connect(&S, 0, 0);
+    assert_int_equal(pd_subscribe(&S.c, "s", 1, &id[0]), PD_OK);
+    assert_int_equal(pd_unsubscribe(&S.c, "u", &id[1]), PD_OK);
+    assert_int_equal(pd_publish(&S.c, "t", "m", 1, 1, false, &id[2]), PD_OK);
+    assert_int_equal(id[0], 1);
+    assert_int_equal(id[1], 2);
+    assert_int_equal(id[2], 3);
+    assert_int_equal(pd_poll(&S.c, 1), PD_OK);
+    FEED(&S, wrong);
+    assert_int_equal(pd_poll(&S.c, 2), PD_OK);
+    assert_int_equal(S.nev, 0);
+    assert_int_equal(pd_inflight(&S.c), 3);
+    assert_int_equal(S.c.tx_held, 8);
+    FEED(&S, right);
+    assert_int_equal(pd_poll(&S.c, 3), PD_OK);
+    assert_int_equal(S.nev, 3);
+    assert_int_equal(S.evs[0].ev.type, PD_EV_UNSUBACK);
+    assert_int_equal(S.evs[0].ev.id, 2);
+    assert_int_equal(S.evs[1].ev.type, PD_EV_PUBACK);
+    assert_int_equal(S.evs[1].ev.id, 3);
+    assert_int_equal(S.evs[2].ev.type, PD_EV_SUBACK);
+    assert_int_equal(S.evs[2].ev.id, 1);
+    assert_int_equal(S.evs[2].ev.code, 1);
+    assert_int_equal(pd_inflight(&S.c), 0);
+    assert_int_equal(S.c.tx_held, 0);
     assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
 }
 
@@ -403,6 +477,26 @@ static void test_pd_client_oversize_publish_dropped_and_counted(void **state)
     assert_memory_equal(S.evs[1].data, "k", 1);
     EXPECT_OUT(0x40, 2, 1, 2);
     assert_true(S.max_recv_ask <= 64);
+    assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
+}
+
+/* pd_dropped() stops at 65535; every drop is still reported. */
+static void test_pd_client_dropped_count_saturates(void **state)
+{
+    (void)state;
+    /* QoS 0 PUBLISH of 18 bytes (topic "t", 13 payload bytes) into a 16-byte rxbuf */
+    PKT(big, 0x30, 16, 0, 1, 't', 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13);
+    pd_script_init(&S, 64, 16);
+    pd_script_connect(&S, 0, 0);
+    for (unsigned i = 0; i < 65537u; i++) {
+        S.in_len = S.in_pos = 0;
+        pd_script_clear(&S);
+        FEED(&S, big);
+        assert_int_equal(pd_poll(&S.c, i), PD_OK);
+        assert_int_equal(S.nev, 1);
+        assert_int_equal(S.evs[0].ev.type, PD_EV_DROPPED);
+        assert_int_equal(pd_dropped(&S.c), i < 65535u ? i + 1u : 65535u);
+    }
     assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
 }
 
@@ -694,6 +788,24 @@ static void test_pd_client_reconnect_backoff(void **state)
 
 /* The jitter is scaled from the random value without a division: the extremes of the random
  * source give exactly d/2 and d at every step of the backoff. */
+/* The full delays (top random bits all set) double from the minimum up to the cap, then stay
+ * there however many attempts follow. */
+static void test_pd_client_reconnect_backoff_sequence(void **state)
+{
+    (void)state;
+    uint32_t want = PD_BACKOFF_MIN_MS;
+    pd_script_init(&S, 512, 64);
+    for (unsigned i = 0; i < 1000; i++) {
+        uint32_t d = pd_reconnect_schedule(&S.c, 0, 0xFFFFFFFFu);
+        uint32_t full = want < PD_BACKOFF_MAX_MS ? want : PD_BACKOFF_MAX_MS;
+        /* d/2 + the top 16 random bits scaled to [0, d/2]: full, or 1 ms below it */
+        assert_true(d <= full && d + 1u >= full);
+        if (want < PD_BACKOFF_MAX_MS) {
+            want <<= 1;
+        }
+    }
+}
+
 static void test_pd_client_reconnect_jitter_bounds(void **state)
 {
     (void)state;
@@ -805,11 +917,14 @@ int main(void)
         cmocka_unit_test(test_pd_client_stuck_link_detected_even_with_full_queue),
         cmocka_unit_test(test_pd_client_connack_timeout_and_refusal),
         cmocka_unit_test(test_pd_client_retransmit_with_dup),
+        cmocka_unit_test(test_pd_client_puback_during_half_written_retransmit),
         cmocka_unit_test(test_pd_client_no_retransmit_pile_up_behind_a_slow_link),
         cmocka_unit_test(test_pd_client_puback_for_unknown_id_is_ignored),
+        cmocka_unit_test(test_pd_client_acks_match_only_their_kind),
         cmocka_unit_test(test_pd_client_suback_failure_surfaced),
         cmocka_unit_test(test_pd_client_incoming_qos1_acked_and_duplicates_delivered),
         cmocka_unit_test(test_pd_client_oversize_publish_dropped_and_counted),
+        cmocka_unit_test(test_pd_client_dropped_count_saturates),
         cmocka_unit_test(test_pd_client_remaining_length_edges_incoming),
         cmocka_unit_test(test_pd_client_max_remaining_length_dropped),
         cmocka_unit_test(test_pd_client_malformed_and_unexpected_packets_end_the_link),
@@ -821,6 +936,7 @@ int main(void)
         cmocka_unit_test(test_pd_client_init_checks),
         cmocka_unit_test(test_pd_client_disconnect_then_reconnect_keeps_held),
         cmocka_unit_test(test_pd_client_reconnect_backoff),
+        cmocka_unit_test(test_pd_client_reconnect_backoff_sequence),
         cmocka_unit_test(test_pd_client_reconnect_jitter_bounds),
         cmocka_unit_test(test_pd_client_two_clients_in_one_program),
         cmocka_unit_test(test_pd_client_topic_parse),
