@@ -38,7 +38,8 @@ void pd_win_reset(struct pd_client *c);
 /* Connected: mark publishes sent PD_RETRY_MS ago for resending (only when the queue is
  * empty, so copies of one message never pile up behind a slow link), then append a copy of each
  * pending one to the queue while it fits (the kept original then gets DUP, so every later
- * copy is marked as a redelivery). */
+ * copy is marked as a redelivery). pd_queue() keeps room for the largest held one, so each
+ * fits once the queue has drained. */
 void pd_win_service(struct pd_client *c, uint32_t now_ms);
 
 #endif

@@ -4,9 +4,9 @@
 #include "pd_inflight.h"
 #include "pd_queue.h"
 
-/* Free bytes a held publish must leave beside the last CONNECT, so a PUBACK or PINGREQ can
- * always be queued (the receive path stops reading while fewer are free) and a reconnect
- * always fits. */
+/* Free bytes a held publish must leave beside the last CONNECT and a copy of the largest held
+ * packet, so a PUBACK or PINGREQ can always be queued (the receive path stops reading while
+ * fewer are free), a reconnect always fits and every held packet can always be (re)sent. */
 #define HELD_RESERVE 4u
 
 enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const struct pd_body *b)
@@ -32,12 +32,26 @@ enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const s
         if (w.p) {
             break;
         }
-        uint32_t total = PD_ENC_HDR_SIZE(w.n) + w.n;
-        if (total > PD_PACKET_MAX || total > c->tx_cap) {
+        /* (PD_ENC_HDR_SIZE(w.n) + w.n, written without a branch: shorter on Thumb-1) */
+        uint32_t total = w.n + 2u + (w.n > 127u);
+        uint32_t keep = 0;     /* a held packet: its bytes, the reserve and the last CONNECT */
+        uint32_t copy = total; /* room to send: the largest packet held once this one is */
+        if (slot & PD_W_PENDING) {
+            /* A held packet is (re)sent as a copy appended beside the held region: the
+             * largest one held must always fit there, with the reserve, once the queue is
+             * empty. (Slots in use are a prefix: all of them lie before si.) */
+            keep = total + HELD_RESERVE + c->conn_len;
+            for (const struct pd_inflight_slot *s = c->win; s < si; s++) {
+                if (PD_W_LEN(s->info) > copy) {
+                    copy = PD_W_LEN(s->info);
+                }
+            }
+        }
+        /* too big: does not fit even with nothing held and the queue empty */
+        if (total > PD_PACKET_MAX || total + keep > c->tx_cap) {
             return PD_ERR_TOO_BIG;
         }
-        if (total + ((slot & PD_W_PENDING) ? HELD_RESERVE + c->conn_len : 0u) >
-            (uint32_t)(c->tx_cap - c->tx_len)) {
+        if (keep + copy + c->tx_len > c->tx_cap) {
             return PD_ERR_BUSY;
         }
         if (slot & PD_W_PENDING) {

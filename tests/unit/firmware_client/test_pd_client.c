@@ -237,7 +237,7 @@ static void test_pd_client_stuck_link_detected_even_with_full_queue(void **state
     pd_script_connect(&S, 4, 0);
     S.send_budget = 0; /* the link stops taking bytes */
     assert_int_equal(pd_publish(&S.c, "t", p, sizeof p, 0, false, NULL), PD_OK); /* 206 B */
-    while (pd_publish(&S.c, "t", NULL, 0, 0, false, NULL) == PD_OK) { /* 5 B each */
+    while (pd_publish(&S.c, "t", NULL, 0, 0, false, NULL) == PD_OK) {            /* 5 B each */
     }
     assert_int_equal(S.c.tx_len, S.c.tx_cap); /* no room even for a PINGREQ */
     assert_int_equal(pd_poll(&S.c, 3000), PD_OK);
@@ -705,6 +705,186 @@ static void test_pd_client_qos1_inserted_while_queue_half_written(void **state)
     EXPECT_OUT(0x30, 6, 0, 1, 't', 'a', 'b', 'c', 0x32, 6, 0, 1, 't', 0, 1, 'q');
 }
 
+static void feed_puback(struct pd_script *s, uint16_t id)
+{
+    const uint8_t ack[] = {0x40, 2, (uint8_t)(id >> 8), (uint8_t)id};
+    pd_script_feed(s, ack, sizeof ack);
+}
+
+/* Walk what was written: count each QoS 1 PUBLISH by packet id in copies[] (ids below 256)
+ * and forget the bytes. Every write in these tests completes, so out holds whole packets. */
+static void count_publishes(struct pd_script *s, unsigned copies[256])
+{
+    size_t i = 0;
+    while (i < s->out_len) {
+        size_t rem = 0;
+        size_t hl = 1;
+        unsigned shift = 0;
+        do {
+            rem |= (size_t)(s->out[i + hl] & 0x7Fu) << shift;
+            shift += 7;
+        } while (s->out[i + hl++] & 0x80u);
+        if ((s->out[i] & 0xF6u) == 0x32u) { /* PUBLISH QoS 1, any DUP and retain */
+            const uint8_t *v = s->out + i + hl;
+            size_t tl = (size_t)v[0] << 8 | v[1];
+            unsigned id = (unsigned)v[2 + tl] << 8 | v[3 + tl];
+            assert_true(id < 256);
+            copies[id]++;
+        }
+        i += hl + rem;
+    }
+    assert_int_equal(i, s->out_len);
+    s->out_len = 0;
+}
+
+/* A held QoS 1 publish is (re)sent by appending a copy beside the held region: one that the
+ * copy could never fit beside is refused (PD_ERR_TOO_BIG), one that does not fit beside the
+ * others now is PD_ERR_BUSY, and in both cases nothing is queued or held. This was the
+ * repro: a 64-byte txbuf, a 15-byte CONNECT, a 37-byte publish accepted, 0 bytes sent. */
+static void test_pd_client_qos1_never_accepted_unsendable(void **state)
+{
+    (void)state;
+    static uint8_t p[64];
+    unsigned copies[256] = {0};
+    uint16_t id = 7;
+    uint16_t first;
+    pd_script_init(&S, 64, 64);
+    /* before the first CONNECT only the copy and 4 bytes are known: 2 x 37 + 4 > 64 */
+    assert_int_equal(pd_publish(&S.c, "t", p, 30, 1, false, &id), PD_ERR_TOO_BIG);
+    pd_script_connect(&S, 0, 0); /* 15-byte CONNECT */
+    assert_int_equal(pd_publish(&S.c, "t", p, 30, 1, false, &id), PD_ERR_TOO_BIG);
+    assert_int_equal(id, 0);
+    assert_int_equal(pd_inflight(&S.c), 0);
+    assert_int_equal(S.c.tx_held, 0);
+    assert_int_equal(S.c.tx_len, 0);
+    for (uint32_t t = 0; t <= 100000; t += 500) {
+        assert_int_equal(pd_poll(&S.c, t), PD_OK);
+    }
+    assert_int_equal(S.out_len, 0);
+    /* 22 B is the largest that fits (2 x 22 + 4 + 15 = 63); a second one would fit alone,
+     * not beside it: busy until the first is acknowledged, then accepted and sent */
+    assert_int_equal(pd_publish(&S.c, "t", p, 15, 1, false, &first), PD_OK);
+    assert_int_equal(pd_publish(&S.c, "t", p, 15, 1, false, &id), PD_ERR_BUSY);
+    assert_int_equal(pd_publish(&S.c, "t", p, 0, 1, false, &id), PD_ERR_BUSY);
+    assert_int_equal(pd_inflight(&S.c), 1);
+    assert_int_equal(S.c.tx_held, 22);
+    assert_int_equal(pd_poll(&S.c, 100001), PD_OK);
+    count_publishes(&S, copies);
+    assert_int_equal(copies[first], 1);
+    feed_puback(&S, first);
+    assert_int_equal(pd_poll(&S.c, 100002), PD_OK);
+    assert_int_equal(pd_inflight(&S.c), 0);
+    assert_int_equal(pd_publish(&S.c, "t", p, 15, 1, false, &id), PD_OK);
+    assert_int_equal(pd_poll(&S.c, 100003), PD_OK);
+    count_publishes(&S, copies);
+    assert_int_equal(copies[id], 1);
+}
+
+/* A publish exactly at the limit (2 x 23 + 4 + 15 = 65 = txbuf) is accepted, goes out, is
+ * retransmitted with DUP and resent after a reconnect, and its PUBACK releases it; one byte
+ * more is refused. Before the first CONNECT its size is unknown (0): 2 x 30 + 4 = 64. */
+static void test_pd_client_qos1_at_the_boundary_goes_out(void **state)
+{
+    (void)state;
+    static uint8_t p[64];
+    struct pd_connect_opts o = {"d", NULL, NULL, NULL, 0, true};
+    uint16_t id;
+    pd_script_init(&S, 65, 64);
+    pd_script_connect(&S, 0, 0);
+    memset(p, 'b', sizeof p);
+    assert_int_equal(pd_publish(&S.c, "t", p, 17, 1, false, NULL), PD_ERR_TOO_BIG); /* 24 B */
+    assert_int_equal(pd_publish(&S.c, "t", p, 16, 1, false, &id), PD_OK);           /* 23 B */
+    assert_int_equal(pd_poll(&S.c, 0), PD_OK);
+    assert_int_equal(S.out_len, 23);
+    assert_int_equal(S.out[0], 0x32);
+    assert_memory_equal(S.out + 7, p, 16);
+    pd_script_clear(&S);
+    assert_int_equal(pd_poll(&S.c, PD_RETRY_MS + 64), PD_OK);
+    assert_int_equal(S.out_len, 23);
+    assert_int_equal(S.out[0], 0x3A);
+    pd_script_clear(&S);
+    pd_abort(&S.c);
+    assert_int_equal(pd_connect(&S.c, &o, PD_RETRY_MS + 100), PD_OK);
+    FEED(&S, connack_ok);
+    assert_int_equal(pd_poll(&S.c, PD_RETRY_MS + 100), PD_OK);
+    assert_int_equal(S.out_len, 15 + 23);
+    assert_int_equal(S.out[15], 0x3A);
+    assert_memory_equal(S.out + 15 + 7, p, 16);
+    feed_puback(&S, id);
+    assert_int_equal(pd_poll(&S.c, PD_RETRY_MS + 101), PD_OK);
+    assert_int_equal(pd_script_count(&S, PD_EV_PUBACK), 1);
+    assert_int_equal(pd_inflight(&S.c), 0);
+    assert_int_equal(S.c.tx_held, 0);
+    assert_int_equal(S.c.tx_len, 0);
+
+    /* idle before the first pd_connect(): the CONNECT still fits beside it, and it goes out */
+    pd_script_init(&S, 64, 64);
+    assert_int_equal(pd_publish(&S.c, "t", p, 24, 1, false, NULL), PD_ERR_TOO_BIG); /* 31 B */
+    assert_int_equal(pd_publish(&S.c, "t", p, 23, 1, false, &id), PD_OK);           /* 30 B */
+    assert_int_equal(pd_connect(&S.c, &o, 0), PD_OK);
+    assert_int_equal(pd_poll(&S.c, 0), PD_OK);
+    assert_int_equal(S.out_len, 15);
+    FEED(&S, connack_ok);
+    assert_int_equal(pd_poll(&S.c, 1), PD_OK);
+    assert_int_equal(S.out_len, 15 + 30);
+    assert_int_equal(S.out[15], 0x32);
+    feed_puback(&S, id);
+    assert_int_equal(pd_poll(&S.c, 2), PD_OK);
+    assert_int_equal(pd_inflight(&S.c), 0);
+    assert_int_equal(S.c.tx_held, 0);
+}
+
+/* A large held publish, then smaller ones: each must leave room for a copy of the large one,
+ * so they wait (PD_ERR_BUSY) instead of shrinking the free space below it. The application
+ * keeps retrying; every publish is accepted in time, written, and released by its PUBACK,
+ * even though the broker's first PUBACK for each is lost (so each must be resent). */
+static void test_pd_client_qos1_large_then_small_cannot_wedge(void **state)
+{
+    (void)state;
+    static uint8_t p[64];
+    struct pd_connect_opts o = {"d", NULL, NULL, NULL, 0, true};
+    unsigned copies[256] = {0};
+    const unsigned want = 1 + 2 * PD_INFLIGHT_MAX;
+    unsigned accepted = 0;
+    unsigned acked = 0;
+    uint32_t t = 0;
+    pd_script_init(&S, 100, 64);
+    pd_script_connect(&S, 0, 0);
+    pd_abort(&S.c); /* the link is lost: they wait for the next session */
+    /* 40 B: 2 x 40 + 4 + 15 = 99 */
+    assert_int_equal(pd_publish(&S.c, "t", p, 33, 1, false, NULL), PD_OK);
+    accepted++;
+    /* 10 B beside it: 40 + 10 + 19 + a copy of the 40 = 109 > 100. (The old rule took three
+     * of them, leaving 30 B free: the 40 B one could then never be copied out.) */
+    assert_int_equal(pd_publish(&S.c, "t", p, 3, 1, false, NULL), PD_ERR_BUSY);
+    assert_int_equal(pd_inflight(&S.c), 1);
+    assert_int_equal(pd_connect(&S.c, &o, t), PD_OK);
+    FEED(&S, connack_ok);
+    for (; t <= 100000 && acked < want; t += 250) {
+        enum pd_status st = PD_OK;
+        while (accepted < want && st == PD_OK) {
+            st = pd_publish(&S.c, "t", p, accepted & 1u ? 33u : 3u, 1, false, NULL);
+            accepted += st == PD_OK;
+            assert_true(st == PD_OK || st == PD_ERR_BUSY);
+        }
+        assert_int_equal(pd_poll(&S.c, t), PD_OK);
+        count_publishes(&S, copies);
+        for (unsigned id = 1; id < 256; id++) {
+            if (copies[id] == 2) { /* acknowledge the second copy only */
+                feed_puback(&S, (uint16_t)id);
+                copies[id]++;
+            }
+        }
+        acked += pd_script_count(&S, PD_EV_PUBACK);
+        pd_script_clear(&S);
+    }
+    assert_int_equal(accepted, want);
+    assert_int_equal(acked, want);
+    assert_int_equal(pd_inflight(&S.c), 0);
+    assert_int_equal(S.c.tx_held, 0);
+    assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
+}
+
 static void echo(struct pd_client *c, const struct pd_event *ev, void *user)
 {
     (void)user;
@@ -932,6 +1112,9 @@ int main(void)
         cmocka_unit_test(test_pd_client_resend_unacked_after_reconnect),
         cmocka_unit_test(test_pd_client_window_full_is_busy),
         cmocka_unit_test(test_pd_client_qos1_inserted_while_queue_half_written),
+        cmocka_unit_test(test_pd_client_qos1_never_accepted_unsendable),
+        cmocka_unit_test(test_pd_client_qos1_at_the_boundary_goes_out),
+        cmocka_unit_test(test_pd_client_qos1_large_then_small_cannot_wedge),
         cmocka_unit_test(test_pd_client_callback_may_publish),
         cmocka_unit_test(test_pd_client_init_checks),
         cmocka_unit_test(test_pd_client_disconnect_then_reconnect_keeps_held),
