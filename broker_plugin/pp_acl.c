@@ -50,6 +50,11 @@ static enum pp_acl_verdict room_read(const struct pp_acl *a, const struct pc_top
     struct pp_access acc;
     pp_index_access(a->index, t->room, t->room_len, user, ulen, &acc);
     if (pp_access_allows(&acc, PP_OP_READ, reason)) {
+        /* A member's name is in the index, so it passed the name rule there; only a reader of a
+         * public room without a role can be a TLS identity outside it. */
+        if (acc.role == PP_ROLE_NONE && !pc_name_valid(user, ulen)) {
+            return deny(reason, "user name outside [A-Za-z0-9_.-]{1,64}");
+        }
         return PP_ACL_ALLOW;
     }
     if (acc.room != NULL && pp_acl_privileged(a, user, ulen)) {
@@ -130,6 +135,23 @@ static enum pp_acl_verdict inbox(const struct pp_acl *a, const struct pp_acl_req
     return PP_ACL_ALLOW;
 }
 
+/* A delivery's topic: from the cache when it is the one parsed last. */
+static void parse_delivery(struct pp_acl_cache *c, const char *topic, struct pc_topic *t)
+{
+    size_t len = strlen(topic);
+    if (c == NULL || len >= sizeof c->topic) {
+        pc_topic_parse(topic, len, false, t);
+        return;
+    }
+    if (len != c->len || memcmp(topic, c->topic, len) != 0) {
+        memcpy(c->topic, topic, len);
+        c->topic[len] = '\0';
+        c->len = len;
+        pc_topic_parse(c->topic, len, false, &c->parsed);
+    }
+    *t = c->parsed;
+}
+
 enum pp_acl_verdict pp_acl_check(const struct pp_acl *a, const struct pp_acl_req *req,
                                  struct pc_topic *t, const char **reason)
 {
@@ -138,13 +160,16 @@ enum pp_acl_verdict pp_acl_check(const struct pp_acl *a, const struct pp_acl_req
     if (req->username == NULL || req->topic == NULL) {
         return deny(reason, "no user name");
     }
-    size_t ulen = strlen(req->username);
     /* Password and token logins were checked against the name rule already; a TLS identity
-     * (use_identity_as_username) was not: Mosquitto 2.0.11 asks no plugin about it. */
-    if (!pc_name_valid(req->username, ulen)) {
-        return deny(reason, "user name outside [A-Za-z0-9_.-]{1,64}");
+     * (use_identity_as_username) was not: Mosquitto 2.0.11 asks no plugin about it. Every path
+     * below that allows a name also shows it valid: it equals a topic level the parser checked,
+     * it is in the index or an option's list, or (public rooms) room_read checks it. */
+    size_t ulen = strlen(req->username);
+    if (req->access == PP_ACL_READ) {
+        parse_delivery(a->cache, req->topic, t);
+    } else {
+        pc_topic_parse(req->topic, strlen(req->topic), req->access == PP_ACL_SUBSCRIBE, t);
     }
-    pc_topic_parse(req->topic, strlen(req->topic), req->access == PP_ACL_SUBSCRIBE, t);
 
     switch (t->kind) {
     case PC_TOPIC_ROOM_MSG:
@@ -172,6 +197,9 @@ enum pp_acl_verdict pp_acl_check(const struct pp_acl *a, const struct pp_acl_req
         /* Anyone authenticated may send a batch; each command checks its own rights. Nobody
          * may subscribe to it: the batches of others are not theirs to read. */
         if (req->access == PP_ACL_WRITE) {
+            if (!pc_name_valid(req->username, ulen)) {
+                return deny(reason, "user name outside [A-Za-z0-9_.-]{1,64}");
+            }
             *reason = "control API";
             return PP_ACL_ALLOW;
         }

@@ -24,11 +24,22 @@ enum pp_acl_access {
     PP_ACL_SUBSCRIBE, /* a subscription filter */
 };
 
+/* The last delivery topic parsed. Mosquitto checks one message's delivery to each subscriber
+ * in turn with the same topic, so deliveries after the first compare the topic (length, then
+ * bytes) instead of parsing it again. Owned by the caller; zero-initialise it. */
+#define PP_ACL_CACHE_TOPIC 256
+struct pp_acl_cache {
+    size_t len;
+    char topic[PP_ACL_CACHE_TOPIC];
+    struct pc_topic parsed; /* points into topic[] */
+};
+
 /* What a decision reads; all borrowed. index may change between calls (SIGHUP reload). */
 struct pp_acl {
     const struct pp_index *index;
     const struct pp_opts *opts;
-    struct pp_rate *rate; /* may be NULL: no rate limit */
+    struct pp_rate *rate;       /* may be NULL: no rate limit */
+    struct pp_acl_cache *cache; /* may be NULL: every delivery topic is parsed */
 };
 
 struct pp_acl_req {
@@ -47,8 +58,9 @@ enum pp_acl_verdict {
     PP_ACL_RATE,      /* the sender's bucket is empty */
 };
 
-/* Decides req. *t receives the parsed topic (callers use it for presence); *reason (not NULL)
- * a short static explanation for the log. */
+/* Decides req. *t receives the parsed topic (callers use it for presence; for a delivery its
+ * pointers may point into the cache rather than req->topic); *reason (not NULL) a short static
+ * explanation for the log. */
 enum pp_acl_verdict pp_acl_check(const struct pp_acl *a, const struct pp_acl_req *req,
                                  struct pc_topic *t, const char **reason);
 

@@ -40,6 +40,7 @@ struct pp_plugin {
     struct pp_presence *presence;
     struct pp_kick kicks;
     struct pp_acl acl;
+    struct pp_acl_cache acl_cache;
     struct pp_auth auth;
     struct pp_control_env env;
 };
@@ -349,7 +350,8 @@ static struct pp_plugin *plugin_new(struct mosquitto_opt *options, int option_co
             goto fail;
         }
     }
-    pl->acl = (struct pp_acl){.index = pl->index, .opts = &pl->opts, .rate = pl->rate};
+    pl->acl = (struct pp_acl){
+        .index = pl->index, .opts = &pl->opts, .rate = pl->rate, .cache = &pl->acl_cache};
     pl->auth = (struct pp_auth){.index = pl->index, .jwt = pl->jwt, .throttle = pl->throttle};
     pl->env = (struct pp_control_env){.index = pl->index,
                                       .store = pl->store,

@@ -18,6 +18,7 @@ struct fixture {
     struct pp_index *idx;
     struct pp_opts opts;
     struct pp_rate *rate;
+    struct pp_acl_cache cache;
     struct pp_acl acl;
 };
 
@@ -49,7 +50,9 @@ static int setup(void **state)
     if (rc != 0) {
         return -1;
     }
-    fx->acl = (struct pp_acl){.index = fx->idx, .opts = &fx->opts, .rate = fx->rate};
+    /* Every test runs through the delivery cache, as the plugin does. */
+    fx->acl =
+        (struct pp_acl){.index = fx->idx, .opts = &fx->opts, .rate = fx->rate, .cache = &fx->cache};
     *state = fx;
     return 0;
 }
@@ -250,6 +253,30 @@ static void test_pp_acl_outside_namespace_and_malformed_denied(void **state)
     DENY(PP_ACL_SUBSCRIBE, "", "rooms/lobby/msg/+", 0);
 }
 
+static void test_pp_acl_delivery_cache_follows_the_topic(void **state)
+{
+    struct fixture *fx = *state;
+    /* The same topic for several subscribers, then another, then back: each answer is the one
+     * a fresh parse gives. */
+    ALLOW(PP_ACL_READ, "bob", "rooms/den/msg/alice", 5);
+    DENY(PP_ACL_READ, "zed", "rooms/den/msg/alice", 5);
+    ALLOW(PP_ACL_READ, "carol", "rooms/den/msg/alice", 5);
+    ALLOW(PP_ACL_READ, "zed", "rooms/lobby/msg/alice", 5);
+    DENY(PP_ACL_READ, "eve", "rooms/lobby/msg/alice", 5);
+    DENY(PP_ACL_READ, "zed", "rooms/den/msg/alice", 5);
+    /* A prefix of the cached topic, and one too long to cache, are parsed afresh. */
+    DENY(PP_ACL_READ, "zed", "rooms/den/msg", 5);
+    char longtopic[PP_ACL_CACHE_TOPIC + 16] = "rooms/lobby/msg/";
+    memset(longtopic + 16, 'a', sizeof longtopic - 17);
+    DENY(PP_ACL_READ, "zed", longtopic, 5); /* the sender level is over 64 characters */
+    ALLOW(PP_ACL_READ, "zed", "rooms/lobby/msg/alice", 5);
+    assert_string_equal(fx->cache.topic, "rooms/lobby/msg/alice");
+    /* Without a cache the answers are the same. */
+    fx->acl.cache = NULL;
+    DENY(PP_ACL_READ, "zed", "rooms/den/msg/alice", 5);
+    ALLOW(PP_ACL_READ, "zed", "rooms/lobby/msg/alice", 5);
+}
+
 static void test_pp_rate_table_drops_full_buckets_past_the_cap(void **state)
 {
     (void)state;
@@ -359,6 +386,7 @@ int main(void)
         T(test_pp_acl_retained_room_messages_refused),
         T(test_pp_acl_control_topics),
         T(test_pp_acl_outside_namespace_and_malformed_denied),
+        T(test_pp_acl_delivery_cache_follows_the_topic),
         cmocka_unit_test(test_pp_rate_table_drops_full_buckets_past_the_cap),
         cmocka_unit_test(test_pp_opts_defaults),
         cmocka_unit_test(test_pp_opts_bad_values_name_the_option),
