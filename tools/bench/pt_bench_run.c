@@ -369,8 +369,9 @@ static void on_readable(struct run *r, struct conn *c, uint64_t now)
 {
     for (;;) {
         if (c->rlen == RBUF_CAP) {
-            fail(r, "packet larger than the read buffer", c->idx);
-            return;
+            /* Full: parse first. A packet is at most MAX_BODY (< RBUF_CAP) bytes, so the buffer
+             * holds at least one whole packet; epoll is level-triggered and reports the rest. */
+            break;
         }
         ssize_t n = read(c->fd, c->rbuf + c->rlen, RBUF_CAP - c->rlen);
         if (n == 0) {
