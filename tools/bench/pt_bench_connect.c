@@ -27,8 +27,8 @@ enum slot_state { SL_IDLE, SL_CONNECTING, SL_WAIT_CONNACK, SL_WAIT_CLOSE };
 struct slot {
     int fd;
     enum slot_state state;
-    unsigned n;      /* which connect this is */
-    uint64_t start;  /* ns */
+    unsigned n;     /* which connect this is */
+    uint64_t start; /* ns */
     uint8_t rbuf[64];
     size_t rlen;
 };
@@ -160,8 +160,8 @@ static int build_packets(struct connect_run *cr)
         const char *user = pt_bench_username(cfg, u, ubuf, sizeof(ubuf));
         const char *pass = pt_bench_password(cfg, user, pbuf, sizeof(pbuf));
         snprintf(cid, sizeof(cid), "pbc%ld-%u", (long)getpid(), u);
-        cr->pkt_len[u] = pt_mqtt_connect(cr->pkts[u], CONNECT_PKT_MAX, cfg->v5, cid, user, pass,
-                                         60);
+        cr->pkt_len[u] =
+            pt_mqtt_connect(cr->pkts[u], CONNECT_PKT_MAX, cfg->v5, cid, user, pass, 60);
         if (cr->pkt_len[u] == 0) {
             snprintf(cr->res->error, sizeof(cr->res->error), "CONNECT too long");
             return -1;

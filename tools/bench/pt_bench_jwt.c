@@ -9,8 +9,7 @@
 /* base64url without padding of in[0..n) appended at out[*pos..cap). false if it does not fit. */
 static int b64url(char *out, size_t cap, size_t *pos, const unsigned char *in, size_t n)
 {
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     size_t need = (n * 4 + 2) / 3;
     if (*pos + need + 1 > cap) {
         return 0;
@@ -44,8 +43,8 @@ size_t pt_jwt_mint(char *out, size_t cap, const unsigned char *secret, size_t se
 {
     static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
     char claims[256];
-    int n = snprintf(claims, sizeof(claims), "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld}", user,
-                     now, now + ttl);
+    int n = snprintf(claims, sizeof(claims), "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld}", user, now,
+                     now + ttl);
     if (n < 0 || (size_t)n >= sizeof(claims)) {
         return 0;
     }

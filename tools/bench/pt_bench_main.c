@@ -102,8 +102,8 @@ const char *pt_bench_password(const struct pt_bench_cfg *cfg, const char *userna
                               size_t cap)
 {
     if (cfg->secret && username) {
-        if (pt_jwt_mint(buf, cap, cfg->secret, cfg->secret_len, username, (long)time(NULL),
-                        3600) == 0) {
+        if (pt_jwt_mint(buf, cap, cfg->secret, cfg->secret_len, username, (long)time(NULL), 3600) ==
+            0) {
             return NULL;
         }
         return buf;
@@ -111,8 +111,7 @@ const char *pt_bench_password(const struct pt_bench_cfg *cfg, const char *userna
     return cfg->password;
 }
 
-int pt_bench_socket(const struct pt_bench_cfg *cfg, int blocking_connect, char *err,
-                    size_t errlen)
+int pt_bench_socket(const struct pt_bench_cfg *cfg, int blocking_connect, char *err, size_t errlen)
 {
     struct addrinfo hints, *ai = NULL;
     char port[16];
@@ -193,8 +192,8 @@ static int num(const char *opt, const char *s, double lo, double hi, double *out
     errno = 0;
     double v = strtod(s, &end);
     if (errno || end == s || *end || v < lo || v > hi) {
-        fprintf(stderr, "parley-bench: --%s: expected a number in [%g, %g], got \"%s\"\n", opt,
-                lo, hi, s);
+        fprintf(stderr, "parley-bench: --%s: expected a number in [%g, %g], got \"%s\"\n", opt, lo,
+                hi, s);
         return -1;
     }
     *out = v;
@@ -202,37 +201,69 @@ static int num(const char *opt, const char *s, double lo, double hi, double *out
 }
 
 enum {
-    O_PUBS = 256, O_SUBS, O_ROOMS, O_SIZE, O_QOS, O_V5, O_DURATION, O_WARMUP, O_COUNT, O_DRAIN,
-    O_RATE, O_WINDOW, O_BATCH, O_USERNAME, O_UPREFIX, O_UBASE, O_PASSWORD, O_SECRET, O_RPREFIX,
-    O_RBASE, O_TOPIC, O_SUBTOPIC, O_PID, O_CONNTEST, O_CONC, O_USERS, O_JSON, O_HELP
+    O_PUBS = 256,
+    O_SUBS,
+    O_ROOMS,
+    O_SIZE,
+    O_QOS,
+    O_V5,
+    O_DURATION,
+    O_WARMUP,
+    O_COUNT,
+    O_DRAIN,
+    O_RATE,
+    O_WINDOW,
+    O_BATCH,
+    O_USERNAME,
+    O_UPREFIX,
+    O_UBASE,
+    O_PASSWORD,
+    O_SECRET,
+    O_RPREFIX,
+    O_RBASE,
+    O_TOPIC,
+    O_SUBTOPIC,
+    O_PID,
+    O_CONNTEST,
+    O_CONC,
+    O_USERS,
+    O_JSON,
+    O_HELP
 };
 
 static int parse_args(int argc, char **argv, struct pt_bench_cfg *cfg)
 {
-    static const struct option longs[] = {
-        {"host", required_argument, NULL, 'h'}, {"port", required_argument, NULL, 'p'},
-        {"pubs", required_argument, NULL, O_PUBS}, {"subs", required_argument, NULL, O_SUBS},
-        {"rooms", required_argument, NULL, O_ROOMS}, {"size", required_argument, NULL, O_SIZE},
-        {"qos", required_argument, NULL, O_QOS}, {"mqtt5", no_argument, NULL, O_V5},
-        {"duration", required_argument, NULL, O_DURATION},
-        {"warmup", required_argument, NULL, O_WARMUP}, {"count", required_argument, NULL, O_COUNT},
-        {"drain", required_argument, NULL, O_DRAIN}, {"rate", required_argument, NULL, O_RATE},
-        {"window", required_argument, NULL, O_WINDOW},
-        {"batch-us", required_argument, NULL, O_BATCH},
-        {"username", required_argument, NULL, O_USERNAME},
-        {"user-prefix", required_argument, NULL, O_UPREFIX},
-        {"user-base", required_argument, NULL, O_UBASE},
-        {"password", required_argument, NULL, O_PASSWORD},
-        {"token-secret-file", required_argument, NULL, O_SECRET},
-        {"room-prefix", required_argument, NULL, O_RPREFIX},
-        {"room-base", required_argument, NULL, O_RBASE},
-        {"topic", required_argument, NULL, O_TOPIC},
-        {"sub-topic", required_argument, NULL, O_SUBTOPIC},
-        {"broker-pid", required_argument, NULL, O_PID},
-        {"connect-test", required_argument, NULL, O_CONNTEST},
-        {"concurrency", required_argument, NULL, O_CONC},
-        {"users", required_argument, NULL, O_USERS}, {"json", no_argument, NULL, O_JSON},
-        {"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
+    static const struct option longs[] = {{"host", required_argument, NULL, 'h'},
+                                          {"port", required_argument, NULL, 'p'},
+                                          {"pubs", required_argument, NULL, O_PUBS},
+                                          {"subs", required_argument, NULL, O_SUBS},
+                                          {"rooms", required_argument, NULL, O_ROOMS},
+                                          {"size", required_argument, NULL, O_SIZE},
+                                          {"qos", required_argument, NULL, O_QOS},
+                                          {"mqtt5", no_argument, NULL, O_V5},
+                                          {"duration", required_argument, NULL, O_DURATION},
+                                          {"warmup", required_argument, NULL, O_WARMUP},
+                                          {"count", required_argument, NULL, O_COUNT},
+                                          {"drain", required_argument, NULL, O_DRAIN},
+                                          {"rate", required_argument, NULL, O_RATE},
+                                          {"window", required_argument, NULL, O_WINDOW},
+                                          {"batch-us", required_argument, NULL, O_BATCH},
+                                          {"username", required_argument, NULL, O_USERNAME},
+                                          {"user-prefix", required_argument, NULL, O_UPREFIX},
+                                          {"user-base", required_argument, NULL, O_UBASE},
+                                          {"password", required_argument, NULL, O_PASSWORD},
+                                          {"token-secret-file", required_argument, NULL, O_SECRET},
+                                          {"room-prefix", required_argument, NULL, O_RPREFIX},
+                                          {"room-base", required_argument, NULL, O_RBASE},
+                                          {"topic", required_argument, NULL, O_TOPIC},
+                                          {"sub-topic", required_argument, NULL, O_SUBTOPIC},
+                                          {"broker-pid", required_argument, NULL, O_PID},
+                                          {"connect-test", required_argument, NULL, O_CONNTEST},
+                                          {"concurrency", required_argument, NULL, O_CONC},
+                                          {"users", required_argument, NULL, O_USERS},
+                                          {"json", no_argument, NULL, O_JSON},
+                                          {"help", no_argument, NULL, O_HELP},
+                                          {NULL, 0, NULL, 0}};
     int o;
     double v = 0;
     while ((o = getopt_long(argc, argv, "h:p:", longs, NULL)) != -1) {
@@ -244,37 +275,114 @@ static int parse_args(int argc, char **argv, struct pt_bench_cfg *cfg)
         }
         int rc = 0;
         switch (o) {
-        case 'h': cfg->host = optarg; break;
-        case 'p': rc = num(name, optarg, 1, 65535, &v); cfg->port = (int)v; break;
-        case O_PUBS: rc = num(name, optarg, 1, 65535, &v); cfg->pubs = (unsigned)v; break;
-        case O_SUBS: rc = num(name, optarg, 0, PT_BENCH_MAX_CLIENTS, &v); cfg->subs = (unsigned)v; break;
-        case O_ROOMS: rc = num(name, optarg, 1, 100000, &v); cfg->rooms = (unsigned)v; break;
-        case O_SIZE: rc = num(name, optarg, PT_BENCH_STAMP, PT_BENCH_MAX_PAYLOAD, &v); cfg->size = (size_t)v; break;
-        case O_QOS: rc = num(name, optarg, 0, 1, &v); cfg->qos = (unsigned)v; break;
-        case O_V5: cfg->v5 = 1; break;
-        case O_DURATION: rc = num(name, optarg, 0.01, 86400, &cfg->duration); break;
-        case O_WARMUP: rc = num(name, optarg, 0, 3600, &cfg->warmup); break;
-        case O_COUNT: rc = num(name, optarg, 1, 4e9, &v); cfg->count = (uint64_t)v; break;
-        case O_DRAIN: rc = num(name, optarg, 0, 3600, &cfg->drain); break;
-        case O_RATE: rc = num(name, optarg, 0, 1e8, &cfg->rate); break;
-        case O_WINDOW: rc = num(name, optarg, 1, 60000, &v); cfg->window = (unsigned)v; break;
-        case O_BATCH: rc = num(name, optarg, 0, 100000, &v); cfg->batch_us = (unsigned)v; break;
-        case O_USERNAME: cfg->username = optarg; break;
-        case O_UPREFIX: cfg->user_prefix = optarg; break;
-        case O_UBASE: rc = num(name, optarg, 0, 1e9, &v); cfg->user_base = (unsigned)v; break;
-        case O_PASSWORD: cfg->password = optarg; break;
-        case O_SECRET: rc = read_secret(optarg, cfg); break;
-        case O_RPREFIX: cfg->room_prefix = optarg; break;
-        case O_RBASE: rc = num(name, optarg, 0, 1e9, &v); cfg->room_base = (unsigned)v; break;
-        case O_TOPIC: cfg->topic_tmpl = optarg; break;
-        case O_SUBTOPIC: cfg->sub_tmpl = optarg; break;
-        case O_PID: rc = num(name, optarg, 1, 1e9, &v); cfg->broker_pid = (pid_t)v; break;
-        case O_CONNTEST: rc = num(name, optarg, 1, 1e8, &v); cfg->connect_test = (unsigned)v; break;
-        case O_CONC: rc = num(name, optarg, 1, 256, &v); cfg->concurrency = (unsigned)v; break;
-        case O_USERS: rc = num(name, optarg, 1, 1e6, &v); cfg->users = (unsigned)v; break;
-        case O_JSON: cfg->json = 1; break;
-        case O_HELP: fputs(usage, stdout); exit(0);
-        default: fputs(usage, stderr); return -1;
+        case 'h':
+            cfg->host = optarg;
+            break;
+        case 'p':
+            rc = num(name, optarg, 1, 65535, &v);
+            cfg->port = (int)v;
+            break;
+        case O_PUBS:
+            rc = num(name, optarg, 1, 65535, &v);
+            cfg->pubs = (unsigned)v;
+            break;
+        case O_SUBS:
+            rc = num(name, optarg, 0, PT_BENCH_MAX_CLIENTS, &v);
+            cfg->subs = (unsigned)v;
+            break;
+        case O_ROOMS:
+            rc = num(name, optarg, 1, 100000, &v);
+            cfg->rooms = (unsigned)v;
+            break;
+        case O_SIZE:
+            rc = num(name, optarg, PT_BENCH_STAMP, PT_BENCH_MAX_PAYLOAD, &v);
+            cfg->size = (size_t)v;
+            break;
+        case O_QOS:
+            rc = num(name, optarg, 0, 1, &v);
+            cfg->qos = (unsigned)v;
+            break;
+        case O_V5:
+            cfg->v5 = 1;
+            break;
+        case O_DURATION:
+            rc = num(name, optarg, 0.01, 86400, &cfg->duration);
+            break;
+        case O_WARMUP:
+            rc = num(name, optarg, 0, 3600, &cfg->warmup);
+            break;
+        case O_COUNT:
+            rc = num(name, optarg, 1, 4e9, &v);
+            cfg->count = (uint64_t)v;
+            break;
+        case O_DRAIN:
+            rc = num(name, optarg, 0, 3600, &cfg->drain);
+            break;
+        case O_RATE:
+            rc = num(name, optarg, 0, 1e8, &cfg->rate);
+            break;
+        case O_WINDOW:
+            rc = num(name, optarg, 1, 60000, &v);
+            cfg->window = (unsigned)v;
+            break;
+        case O_BATCH:
+            rc = num(name, optarg, 0, 100000, &v);
+            cfg->batch_us = (unsigned)v;
+            break;
+        case O_USERNAME:
+            cfg->username = optarg;
+            break;
+        case O_UPREFIX:
+            cfg->user_prefix = optarg;
+            break;
+        case O_UBASE:
+            rc = num(name, optarg, 0, 1e9, &v);
+            cfg->user_base = (unsigned)v;
+            break;
+        case O_PASSWORD:
+            cfg->password = optarg;
+            break;
+        case O_SECRET:
+            rc = read_secret(optarg, cfg);
+            break;
+        case O_RPREFIX:
+            cfg->room_prefix = optarg;
+            break;
+        case O_RBASE:
+            rc = num(name, optarg, 0, 1e9, &v);
+            cfg->room_base = (unsigned)v;
+            break;
+        case O_TOPIC:
+            cfg->topic_tmpl = optarg;
+            break;
+        case O_SUBTOPIC:
+            cfg->sub_tmpl = optarg;
+            break;
+        case O_PID:
+            rc = num(name, optarg, 1, 1e9, &v);
+            cfg->broker_pid = (pid_t)v;
+            break;
+        case O_CONNTEST:
+            rc = num(name, optarg, 1, 1e8, &v);
+            cfg->connect_test = (unsigned)v;
+            break;
+        case O_CONC:
+            rc = num(name, optarg, 1, 256, &v);
+            cfg->concurrency = (unsigned)v;
+            break;
+        case O_USERS:
+            rc = num(name, optarg, 1, 1e6, &v);
+            cfg->users = (unsigned)v;
+            break;
+        case O_JSON:
+            cfg->json = 1;
+            break;
+        case O_HELP:
+            fputs(usage, stdout);
+            exit(0);
+        default:
+            fputs(usage, stderr);
+            return -1;
         }
         if (rc != 0) {
             return -1;
@@ -300,7 +408,10 @@ static void report_text(const struct pt_bench_cfg *cfg, const struct pt_bench_re
     double us = 1e3;
     if (cfg->connect_test) {
         printf("parley-bench: connect test, %u connects, concurrency %u, %s\n", cfg->connect_test,
-               cfg->concurrency, cfg->secret ? "JWT" : cfg->password ? "password" : "no credentials");
+               cfg->concurrency,
+               cfg->secret     ? "JWT"
+               : cfg->password ? "password"
+                               : "no credentials");
         printf("  ok %llu, failed %llu in %.3f s: %.0f connects/s\n",
                (unsigned long long)r->connects_ok, (unsigned long long)r->connects_failed,
                r->measure_s, (double)r->connects_ok / r->measure_s);
@@ -399,10 +510,22 @@ static void report_json(const struct pt_bench_cfg *cfg, const struct pt_bench_re
 int main(int argc, char **argv)
 {
     struct pt_bench_cfg cfg = {
-        .host = "127.0.0.1", .port = 1883, .pubs = 1, .subs = 1, .rooms = 1, .size = 100,
-        .duration = 5, .warmup = 0.5, .drain = 3, .window = 500, .batch_us = 200,
-        .room_prefix = "bench", .topic_tmpl = "bench/{room}/{user}",
-        .sub_tmpl = "bench/{room}/+", .concurrency = 8, .users = 100,
+        .host = "127.0.0.1",
+        .port = 1883,
+        .pubs = 1,
+        .subs = 1,
+        .rooms = 1,
+        .size = 100,
+        .duration = 5,
+        .warmup = 0.5,
+        .drain = 3,
+        .window = 500,
+        .batch_us = 200,
+        .room_prefix = "bench",
+        .topic_tmpl = "bench/{room}/{user}",
+        .sub_tmpl = "bench/{room}/+",
+        .concurrency = 8,
+        .users = 100,
     };
     if (parse_args(argc, argv, &cfg) != 0) {
         return 2;

@@ -21,10 +21,7 @@ static int varint_get(const uint8_t *buf, size_t len, size_t *value)
     return -1;
 }
 
-static size_t varint_len(size_t v)
-{
-    return v < 128 ? 1 : v < 16384 ? 2 : v < 2097152 ? 3 : 4;
-}
+static size_t varint_len(size_t v) { return v < 128 ? 1 : v < 16384 ? 2 : v < 2097152 ? 3 : 4; }
 
 static uint8_t *varint_put(uint8_t *p, size_t v)
 {
@@ -194,8 +191,8 @@ size_t pt_mqtt_connect(uint8_t *out, size_t cap, int v5, const char *client_id,
     return (size_t)(p - out);
 }
 
-size_t pt_mqtt_subscribe(uint8_t *out, size_t cap, int v5, uint16_t packet_id,
-                         const char *filter, unsigned qos)
+size_t pt_mqtt_subscribe(uint8_t *out, size_t cap, int v5, uint16_t packet_id, const char *filter,
+                         unsigned qos)
 {
     size_t fl = strlen(filter);
     size_t rem = 2 + (v5 ? 1 : 0) + 2 + fl + 1;
@@ -214,9 +211,8 @@ size_t pt_mqtt_subscribe(uint8_t *out, size_t cap, int v5, uint16_t packet_id,
     return (size_t)(p - out);
 }
 
-size_t pt_mqtt_publish_header(uint8_t *out, size_t cap, int v5, const char *topic,
-                              size_t topic_len, unsigned qos, uint16_t packet_id,
-                              size_t payload_len)
+size_t pt_mqtt_publish_header(uint8_t *out, size_t cap, int v5, const char *topic, size_t topic_len,
+                              unsigned qos, uint16_t packet_id, size_t payload_len)
 {
     size_t rem = 2 + topic_len + (qos ? 2 : 0) + (v5 ? 1 : 0) + payload_len;
     size_t hdr = 1 + varint_len(rem) + rem - payload_len;

@@ -10,9 +10,9 @@
 
 enum pt_mqtt_status {
     PT_MQTT_OK = 0,
-    PT_MQTT_NEED_MORE = 1,     /* the buffer holds only part of a packet */
-    PT_MQTT_MALFORMED = -1,    /* the bytes break the protocol */
-    PT_MQTT_NO_ROOM = -2,      /* the caller's output buffer is too small */
+    PT_MQTT_NEED_MORE = 1,  /* the buffer holds only part of a packet */
+    PT_MQTT_MALFORMED = -1, /* the bytes break the protocol */
+    PT_MQTT_NO_ROOM = -2,   /* the caller's output buffer is too small */
 };
 
 enum pt_mqtt_type {
@@ -68,13 +68,12 @@ int pt_mqtt_parse_puback(const struct pt_mqtt_packet *p, uint16_t *packet_id, un
  * may be NULL (absent). */
 size_t pt_mqtt_connect(uint8_t *out, size_t cap, int v5, const char *client_id,
                        const char *username, const char *password, uint16_t keepalive);
-size_t pt_mqtt_subscribe(uint8_t *out, size_t cap, int v5, uint16_t packet_id,
-                         const char *filter, unsigned qos);
+size_t pt_mqtt_subscribe(uint8_t *out, size_t cap, int v5, uint16_t packet_id, const char *filter,
+                         unsigned qos);
 /* The header of a PUBLISH up to (not including) the payload; the caller appends payload_len
  * bytes of payload right after it. */
-size_t pt_mqtt_publish_header(uint8_t *out, size_t cap, int v5, const char *topic,
-                              size_t topic_len, unsigned qos, uint16_t packet_id,
-                              size_t payload_len);
+size_t pt_mqtt_publish_header(uint8_t *out, size_t cap, int v5, const char *topic, size_t topic_len,
+                              unsigned qos, uint16_t packet_id, size_t payload_len);
 size_t pt_mqtt_puback(uint8_t *out, size_t cap, uint16_t packet_id);
 size_t pt_mqtt_disconnect(uint8_t *out, size_t cap);
 

@@ -31,7 +31,7 @@ enum phase { PH_WARMUP, PH_MEASURE, PH_DRAIN, PH_DONE };
 struct conn {
     int fd;
     int is_pub;
-    unsigned idx;  /* publisher or subscriber index */
+    unsigned idx; /* publisher or subscriber index */
     unsigned room;
     uint8_t *rbuf, *wbuf;
     size_t rlen, wlen, woff, wcap;
@@ -52,10 +52,10 @@ struct run {
     struct pt_bench_result *res;
     int ep;
     struct conn *pubs, *subs;
-    uint64_t *room_sent;   /* messages published to each room */
-    uint64_t *slack;       /* per room, recomputed each loop turn */
+    uint64_t *room_sent; /* messages published to each room */
+    uint64_t *slack;     /* per room, recomputed each loop turn */
     uint64_t total_sent;
-    unsigned rr;           /* next publisher to try */
+    unsigned rr; /* next publisher to try */
     uint64_t t0, t_measure, t_end_measure;
     enum phase phase;
     uint8_t payload[PT_BENCH_MAX_PAYLOAD];
@@ -330,8 +330,7 @@ static int publish_due(struct run *r, uint64_t now)
     return blocked;
 }
 
-static void on_publish(struct run *r, struct conn *c, const struct pt_mqtt_publish *m,
-                       uint64_t now)
+static void on_publish(struct run *r, struct conn *c, const struct pt_mqtt_publish *m, uint64_t now)
 {
     if (m->payload_len < PT_BENCH_STAMP) {
         c->recv++;
@@ -345,8 +344,8 @@ static void on_publish(struct run *r, struct conn *c, const struct pt_mqtt_publi
         ts = (ts << 8) | p[i];
     }
     unsigned pub = ((unsigned)p[6] << 8) | p[7];
-    int64_t seq = (int64_t)(((uint32_t)p[8] << 24) | ((uint32_t)p[9] << 16) |
-                            ((uint32_t)p[10] << 8) | p[11]);
+    int64_t seq =
+        (int64_t)(((uint32_t)p[8] << 24) | ((uint32_t)p[9] << 16) | ((uint32_t)p[10] << 8) | p[11]);
     c->recv++;
     if (pub >= r->cfg->pubs || r->pubs[pub].room != c->room) {
         r->res->stray++;
@@ -375,8 +374,9 @@ static void on_readable(struct run *r, struct conn *c, uint64_t now)
         }
         ssize_t n = read(c->fd, c->rbuf + c->rlen, RBUF_CAP - c->rlen);
         if (n == 0) {
-            fail(r, c->is_pub ? "broker closed a publisher's connection"
-                              : "broker closed a subscriber's connection",
+            fail(r,
+                 c->is_pub ? "broker closed a publisher's connection"
+                           : "broker closed a subscriber's connection",
                  c->idx);
             return;
         }
