@@ -8,7 +8,10 @@
  *    + 4 bytes free (so a reconnect always fits beside held messages);
  *  - a QoS 1 publish must also leave room for a copy of the largest held packet (PD_ERR_BUSY),
  *    and returns PD_ERR_TOO_BIG when twice its size + that reserve exceeds txbuf: accepted
- *    publishes are always sent (before, one could be held and never sent).
+ *    publishes are always sent (before, one could be held and never sent);
+ *  - that copy and the CONNECT are never queued together, so a QoS 1 publish reserves only the
+ *    larger of them (+ 4 bytes, and 4 bytes beside the queue now): more publishes are held,
+ *    PD_ERR_TOO_BIG only when its size + max(its size, the last CONNECT's) + 4 > txbuf.
  *
  * Model. The caller owns everything: the struct pd_client (at most 96 bytes on a 32-bit MCU
  * with the default pd_config.h), a transmit buffer and a receive buffer, and the transport.
@@ -20,12 +23,15 @@
  * Buffers.
  *  - txbuf holds, in this order: the QoS 1 PUBLISH packets awaiting PUBACK (kept for
  *    retransmission and for resending after a reconnect), then the bytes not yet written to
- *    the transport. Sending a held packet appends a copy of it to that queue, so a QoS 1
- *    publish of p bytes is accepted only while held + queued + p + max(p, largest held) +
- *    C + 4 <= txbuf (C = the last CONNECT's size, 0 before the first pd_connect()): every
- *    held packet can then always be copied out once the queue has drained. Otherwise it
- *    returns PD_ERR_BUSY (retry after a later pd_poll()), or PD_ERR_TOO_BIG when even alone
- *    2 * p + C + 4 > txbuf. Size txbuf as (window + 1) * largest packet + CONNECT size + 4.
+ *    the transport. Sending a held packet appends a copy of it to that queue, and a reconnect
+ *    queues its CONNECT there, never both at once (the CONNECT is queued alone, from idle;
+ *    copies only once connected, after the broker has read it). So a QoS 1 publish of p bytes
+ *    is accepted only while held + p + max(queued, p, largest held, C) + 4 <= txbuf (C = the
+ *    last CONNECT's size, 0 before the first pd_connect()): every held packet can then always
+ *    be copied out once the queue has drained, and the next CONNECT queued beside them.
+ *    Otherwise it returns PD_ERR_BUSY (retry after a later pd_poll()), or PD_ERR_TOO_BIG when
+ *    even alone p + max(p, C) + 4 > txbuf. Size txbuf as window * largest packet + the larger
+ *    of the largest packet and the CONNECT + 4.
  *  - rxbuf holds exactly one incoming packet. An incoming PUBLISH larger than rxbuf is read
  *    and thrown away (acknowledged if QoS 1 so the broker does not resend it), counted in
  *    pd_dropped() and reported as PD_EV_DROPPED; any other packet larger than rxbuf ends the
@@ -63,8 +69,9 @@ enum pd_status {
     PD_ERR_STATE,     /* not allowed in the current state (e.g. publish QoS 0 while idle) */
     PD_ERR_BUSY,      /* no room now: window full or txbuf full; retry after pd_poll() */
     PD_ERR_TOO_BIG,   /* payload above PD_MAX_PAYLOAD, or a packet above PD_PACKET_MAX or
-                         larger than txbuf can ever hold (a QoS 1 publish: with its copy and
-                         reserve, see pd_publish()); nothing was queued */
+                         larger than txbuf can ever hold (a QoS 1 publish: with the larger of
+                         its copy and the last CONNECT, and the reserve, see pd_publish());
+                         nothing was queued */
     PD_ERR_NAME,      /* room or user name outside [A-Za-z0-9_.-]{1,64} */
     PD_ERR_TRANSPORT, /* transport send/recv failed */
     PD_ERR_CLOSED,    /* the peer closed the connection */
@@ -202,15 +209,16 @@ enum pd_status pd_poll(struct pd_client *c, uint32_t now_ms);
  * payload (len bytes, may be NULL when len is 0) is copied: the caller may reuse it at once.
  * QoS 0 needs PD_ST_CONNECTED or PD_ST_CONNECTING. QoS 1 is accepted in any state but
  * PD_ST_DISCONNECTING: it takes a window slot and stays in txbuf until PUBACK, and is sent
- * once connected. A QoS 1 publish always leaves free in txbuf, besides the held messages,
- * room for a copy of the largest of them (itself included) plus the size of the last CONNECT
- * plus 4 bytes, so every held message can be (re)sent and a reconnect and the
+ * once connected. A QoS 1 publish always leaves free in txbuf 4 bytes beside the queue now
+ * and, besides the held messages, room for the larger of a copy of the largest of them
+ * (itself included) and the last CONNECT, plus 4 bytes (a copy and the CONNECT are never
+ * queued together), so every held message can be (re)sent and a reconnect and the
  * acknowledgements always fit (see Buffers above): what it accepts it can send.
  * *id_out (may be NULL) receives the packet id (0 for QoS 0).
  * Returns PD_OK, PD_ERR_PARAM, PD_ERR_TOO_BIG (nothing queued: len > PD_MAX_PAYLOAD, or the
- * packet cannot fit txbuf even with nothing held; for QoS 1 twice its size + the last
- * CONNECT's size + 4), PD_ERR_STATE, PD_ERR_BUSY (window or txbuf full now; retry once
- * pd_poll() has written the queue or a PUBACK has released held messages). */
+ * packet cannot fit txbuf even with nothing held; for QoS 1 its size + the larger of its size
+ * and the last CONNECT's + 4), PD_ERR_STATE, PD_ERR_BUSY (window or txbuf full now; retry
+ * once pd_poll() has written the queue or a PUBACK has released held messages). */
 enum pd_status pd_publish(struct pd_client *c, const char *topic, const void *payload, size_t len,
                           uint8_t qos, bool retain, uint16_t *id_out);
 

@@ -39,7 +39,8 @@ void pd_win_reset(struct pd_client *c);
  * empty, so copies of one message never pile up behind a slow link), then append a copy of each
  * pending one to the queue while it fits (the kept original then gets DUP, so every later
  * copy is marked as a redelivery). pd_queue() keeps room for the largest held one, so each
- * fits once the queue has drained. */
+ * fits once the queue has drained (the CONNECT of a reconnect has left it by then: copies are
+ * only appended once connected, and the broker answers only a CONNECT it has read). */
 void pd_win_service(struct pd_client *c, uint32_t now_ms);
 
 #endif

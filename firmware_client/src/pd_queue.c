@@ -4,9 +4,9 @@
 #include "pd_inflight.h"
 #include "pd_queue.h"
 
-/* Free bytes a held publish must leave beside the last CONNECT and a copy of the largest held
- * packet, so a PUBACK or PINGREQ can always be queued (the receive path stops reading while
- * fewer are free), a reconnect always fits and every held packet can always be (re)sent. */
+/* Free bytes a held publish must leave, beside the queue now and beside the larger of a copy
+ * of the largest held packet and the last CONNECT once the queue has drained, so a PUBACK or
+ * PINGREQ can always be queued (the receive path stops reading while fewer are free). */
 #define HELD_RESERVE 4u
 
 enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const struct pd_body *b)
@@ -34,27 +34,38 @@ enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const s
         }
         /* (PD_ENC_HDR_SIZE(w.n) + w.n, written without a branch: shorter on Thumb-1) */
         uint32_t total = w.n + 2u + (w.n > 127u);
-        uint32_t keep = 0;     /* a held packet: its bytes, the reserve and the last CONNECT */
-        uint32_t copy = total; /* room to send: the largest packet held once this one is */
+        /* A held packet is (re)sent as a copy appended after the held region, and a reconnect
+         * queues its CONNECT there, never both at once (the CONNECT is queued alone, from idle;
+         * copies only once connected, after the broker has read it). So a held one must fit,
+         * with the reserve, beside the queue now and beside the held region plus the larger
+         * of the largest held packet (itself included) and the last CONNECT. (Slots in use
+         * are a prefix: all of them lie before si.) */
+        uint32_t keep = 0;         /* a held packet alone: max(it, the CONNECT) + the reserve */
+        uint32_t copy = total;     /* max(it, the CONNECT, the largest held packet) */
+        uint32_t used = c->tx_len; /* bytes it must fit beside */
         if (slot & PD_W_PENDING) {
-            /* A held packet is (re)sent as a copy appended beside the held region: the
-             * largest one held must always fit there, with the reserve, once the queue is
-             * empty. (Slots in use are a prefix: all of them lie before si.) */
-            keep = total + HELD_RESERVE + c->conn_len;
+            if (c->conn_len > copy) {
+                copy = c->conn_len;
+            }
+            keep = copy + HELD_RESERVE;
             for (const struct pd_inflight_slot *s = c->win; s < si; s++) {
                 if (PD_W_LEN(s->info) > copy) {
                     copy = PD_W_LEN(s->info);
                 }
             }
+            if (c->tx_held + copy > used) {
+                used = c->tx_held + copy;
+            }
+            used += HELD_RESERVE;
         }
         /* too big: does not fit even with nothing held and the queue empty */
         if (total > PD_PACKET_MAX || total + keep > c->tx_cap) {
             return PD_ERR_TOO_BIG;
         }
-        if (keep + copy + c->tx_len > c->tx_cap) {
+        if (total + used > c->tx_cap) {
             return PD_ERR_BUSY;
         }
-        if (slot & PD_W_PENDING) {
+        if (keep) { /* (a held publish: keep is not 0) */
             /* Open a gap at the end of the held region; the unsent queue moves up. */
             at = c->tx_held;
             memmove(c->tx + at + total, c->tx + at, c->tx_len - at);

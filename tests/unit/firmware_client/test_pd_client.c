@@ -761,55 +761,58 @@ static void test_pd_client_qos1_never_accepted_unsendable(void **state)
         assert_int_equal(pd_poll(&S.c, t), PD_OK);
     }
     assert_int_equal(S.out_len, 0);
-    /* 22 B is the largest that fits (2 x 22 + 4 + 15 = 63); a second one would fit alone,
-     * not beside it: busy until the first is acknowledged, then accepted and sent */
-    assert_int_equal(pd_publish(&S.c, "t", p, 15, 1, false, &first), PD_OK);
-    assert_int_equal(pd_publish(&S.c, "t", p, 15, 1, false, &id), PD_ERR_BUSY);
+    /* 30 B is the largest that fits (30 + max(30, 15) + 4 = 64); a second one would fit
+     * alone, not beside it: busy until the first is acknowledged, then accepted and sent */
+    assert_int_equal(pd_publish(&S.c, "t", p, 23, 1, false, &first), PD_OK);
+    assert_int_equal(pd_publish(&S.c, "t", p, 23, 1, false, &id), PD_ERR_BUSY);
     assert_int_equal(pd_publish(&S.c, "t", p, 0, 1, false, &id), PD_ERR_BUSY);
     assert_int_equal(pd_inflight(&S.c), 1);
-    assert_int_equal(S.c.tx_held, 22);
+    assert_int_equal(S.c.tx_held, 30);
     assert_int_equal(pd_poll(&S.c, 100001), PD_OK);
     count_publishes(&S, copies);
     assert_int_equal(copies[first], 1);
     feed_puback(&S, first);
     assert_int_equal(pd_poll(&S.c, 100002), PD_OK);
     assert_int_equal(pd_inflight(&S.c), 0);
-    assert_int_equal(pd_publish(&S.c, "t", p, 15, 1, false, &id), PD_OK);
+    assert_int_equal(pd_publish(&S.c, "t", p, 23, 1, false, &id), PD_OK);
     assert_int_equal(pd_poll(&S.c, 100003), PD_OK);
     count_publishes(&S, copies);
     assert_int_equal(copies[id], 1);
 }
 
-/* A publish exactly at the limit (2 x 23 + 4 + 15 = 65 = txbuf) is accepted, goes out, is
- * retransmitted with DUP and resent after a reconnect, and its PUBACK releases it; one byte
- * more is refused. Before the first CONNECT its size is unknown (0): 2 x 30 + 4 = 64. */
+/* A publish exactly at the limit (31 + max(31, 15) + 4 = 66 = txbuf: the 15-byte CONNECT
+ * and the copy are never queued together) is accepted, goes out, is retransmitted with DUP
+ * and resent after a reconnect, and its PUBACK releases it; one byte more is refused. Before
+ * the first CONNECT its size is unknown (0): 2 x 30 + 4 = 64. */
 static void test_pd_client_qos1_at_the_boundary_goes_out(void **state)
 {
     (void)state;
     static uint8_t p[64];
     struct pd_connect_opts o = {"d", NULL, NULL, NULL, 0, true};
     uint16_t id;
-    pd_script_init(&S, 65, 64);
+    pd_script_init(&S, 66, 64);
     pd_script_connect(&S, 0, 0);
     memset(p, 'b', sizeof p);
-    assert_int_equal(pd_publish(&S.c, "t", p, 17, 1, false, NULL), PD_ERR_TOO_BIG); /* 24 B */
-    assert_int_equal(pd_publish(&S.c, "t", p, 16, 1, false, &id), PD_OK);           /* 23 B */
+    assert_int_equal(pd_publish(&S.c, "t", p, 25, 1, false, NULL), PD_ERR_TOO_BIG); /* 32 B */
+    assert_int_equal(pd_publish(&S.c, "t", p, 24, 1, false, &id), PD_OK);           /* 31 B */
     assert_int_equal(pd_poll(&S.c, 0), PD_OK);
-    assert_int_equal(S.out_len, 23);
+    assert_int_equal(S.out_len, 31);
     assert_int_equal(S.out[0], 0x32);
-    assert_memory_equal(S.out + 7, p, 16);
+    assert_memory_equal(S.out + 7, p, 24);
     pd_script_clear(&S);
     assert_int_equal(pd_poll(&S.c, PD_RETRY_MS + 64), PD_OK);
-    assert_int_equal(S.out_len, 23);
+    assert_int_equal(S.out_len, 31);
     assert_int_equal(S.out[0], 0x3A);
     pd_script_clear(&S);
     pd_abort(&S.c);
     assert_int_equal(pd_connect(&S.c, &o, PD_RETRY_MS + 100), PD_OK);
+    assert_int_equal(pd_poll(&S.c, PD_RETRY_MS + 100), PD_OK);
+    assert_int_equal(S.out_len, 15); /* the CONNECT, alone: the broker answers once read */
     FEED(&S, connack_ok);
     assert_int_equal(pd_poll(&S.c, PD_RETRY_MS + 100), PD_OK);
-    assert_int_equal(S.out_len, 15 + 23);
+    assert_int_equal(S.out_len, 15 + 31);
     assert_int_equal(S.out[15], 0x3A);
-    assert_memory_equal(S.out + 15 + 7, p, 16);
+    assert_memory_equal(S.out + 15 + 7, p, 24);
     feed_puback(&S, id);
     assert_int_equal(pd_poll(&S.c, PD_RETRY_MS + 101), PD_OK);
     assert_int_equal(pd_script_count(&S, PD_EV_PUBACK), 1);
@@ -851,11 +854,12 @@ static void test_pd_client_qos1_large_then_small_cannot_wedge(void **state)
     pd_script_init(&S, 100, 64);
     pd_script_connect(&S, 0, 0);
     pd_abort(&S.c); /* the link is lost: they wait for the next session */
-    /* 40 B: 2 x 40 + 4 + 15 = 99 */
-    assert_int_equal(pd_publish(&S.c, "t", p, 33, 1, false, NULL), PD_OK);
+    /* 47 B: 47 + max(47, 15) + 4 = 98 */
+    assert_int_equal(pd_publish(&S.c, "t", p, 40, 1, false, NULL), PD_OK);
     accepted++;
-    /* 10 B beside it: 40 + 10 + 19 + a copy of the 40 = 109 > 100. (The old rule took three
-     * of them, leaving 30 B free: the 40 B one could then never be copied out.) */
+    /* 10 B beside it: 47 + 10 + a copy of the 47 + 4 = 108 > 100. (The rule without the copy
+     * room took three of them, leaving 23 B free: the 47 B one could then never be copied
+     * out.) */
     assert_int_equal(pd_publish(&S.c, "t", p, 3, 1, false, NULL), PD_ERR_BUSY);
     assert_int_equal(pd_inflight(&S.c), 1);
     assert_int_equal(pd_connect(&S.c, &o, t), PD_OK);
@@ -863,7 +867,7 @@ static void test_pd_client_qos1_large_then_small_cannot_wedge(void **state)
     for (; t <= 100000 && acked < want; t += 250) {
         enum pd_status st = PD_OK;
         while (accepted < want && st == PD_OK) {
-            st = pd_publish(&S.c, "t", p, accepted & 1u ? 33u : 3u, 1, false, NULL);
+            st = pd_publish(&S.c, "t", p, accepted & 1u ? 40u : 3u, 1, false, NULL);
             accepted += st == PD_OK;
             assert_true(st == PD_OK || st == PD_ERR_BUSY);
         }
@@ -882,6 +886,98 @@ static void test_pd_client_qos1_large_then_small_cannot_wedge(void **state)
     assert_int_equal(acked, want);
     assert_int_equal(pd_inflight(&S.c), 0);
     assert_int_equal(S.c.tx_held, 0);
+    assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
+}
+
+/* The sensor of docs/firmware.md: 256-byte txbuf, 70-byte CONNECT (with a will), 60-byte
+ * readings. A copy and the CONNECT are never queued together, so offline the held readings
+ * may fill txbuf up to held + max(largest, CONNECT) + 4 = 256 (three, where adding both
+ * reserves allowed two). Then a reconnect: the CONNECT goes out alone, CONNACK, and with the
+ * held region at the limit and a copy stuck in the queue, the PUBACK for an incoming QoS 1
+ * and a PINGREQ are still queued; every held reading is resent and acknowledged. */
+static void test_pd_client_qos1_held_to_the_limit_then_reconnect(void **state)
+{
+    (void)state;
+    static const struct pd_will will = {"rooms/lab/msg/sensor1", "offline", 7, 1, false};
+    const struct pd_connect_opts o = {"sensor1", "sensor1", "secret", &will, 30, false};
+    PKT(msg, 0x32, 9, 0, 3, 'a', '/', 'c', 0, 9, 'y', 'o');
+    static uint8_t p[64];
+    unsigned copies[256] = {0};
+    uint16_t ids[3];
+    uint32_t t = 1000;
+    pd_script_init(&S, 256, 128);
+    assert_int_equal(pd_connect(&S.c, &o, 0), PD_OK);
+    assert_int_equal(pd_poll(&S.c, 0), PD_OK);
+    assert_int_equal(S.out_len, 70);
+    FEED(&S, connack_ok);
+    assert_int_equal(pd_poll(&S.c, 0), PD_OK);
+    S.recv_fail = PD_IO_CLOSED;
+    assert_int_equal(pd_poll(&S.c, 1), PD_ERR_CLOSED); /* the link is lost */
+    S.recv_fail = 0;
+    pd_script_clear(&S);
+    /* offline: two 60 B readings, then 63 B would need 183 + 70 + 4 = 257: busy; 62 B is
+     * exactly at the limit (182 + 70 + 4 = 256), and then nothing more, though a window slot
+     * is free */
+    assert_int_equal(pd_room_say(&S.c, "sensor1", "lab", p, 33, 1, &ids[0]), PD_OK);
+    assert_int_equal(pd_room_say(&S.c, "sensor1", "lab", p, 33, 1, &ids[1]), PD_OK);
+    assert_int_equal(S.c.tx_held, 120);
+    assert_int_equal(pd_room_say(&S.c, "sensor1", "lab", p, 36, 1, NULL), PD_ERR_BUSY);
+    assert_int_equal(pd_room_say(&S.c, "sensor1", "lab", p, 35, 1, &ids[2]), PD_OK);
+    assert_int_equal(S.c.tx_held, 182);
+    assert_int_equal(pd_publish(&S.c, "t", NULL, 0, 1, false, NULL), PD_ERR_BUSY);
+    assert_int_equal(pd_inflight(&S.c), 3);
+    /* the CONNECT fits beside them and goes out alone, in two writes */
+    assert_int_equal(pd_connect(&S.c, &o, t), PD_OK);
+    assert_int_equal(S.c.tx_len, 182 + 70);
+    S.send_budget = 40;
+    assert_int_equal(pd_poll(&S.c, t), PD_OK);
+    assert_int_equal(S.out_len, 40);
+    S.send_budget = SIZE_MAX;
+    assert_int_equal(pd_poll(&S.c, t), PD_OK);
+    assert_int_equal(S.out_len, 70);
+    assert_int_equal(S.out[0], 0x10);
+    assert_int_equal(S.c.tx_len, S.c.tx_held);
+    pd_script_clear(&S);
+    /* CONNACK while the link takes nothing: the first copy is queued (14 B stay free) */
+    FEED(&S, connack_sp);
+    S.send_budget = 0;
+    assert_int_equal(pd_poll(&S.c, t + 1), PD_OK);
+    assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
+    assert_int_equal(pd_script_count(&S, PD_EV_CONNACK), 1);
+    assert_int_equal(S.c.tx_len, 182 + 60);
+    /* 3/4 keepalive after the last write, an incoming QoS 1: its PUBACK and the PINGREQ are
+     * queued beside the copy */
+    FEED(&S, msg);
+    t += 22500;
+    assert_int_equal(pd_poll(&S.c, t), PD_OK);
+    assert_int_equal(pd_script_count(&S, PD_EV_MESSAGE), 1);
+    assert_int_equal(S.c.tx_len, 182 + 60 + 4 + 2);
+    S.send_budget = SIZE_MAX;
+    assert_int_equal(pd_poll(&S.c, ++t), PD_OK);
+    assert_int_equal(S.out_len, 60 + 4 + 2);
+    assert_int_equal(S.out[0], 0x32); /* never sent before: no DUP */
+    assert_memory_equal(S.out + 60, "\x40\x02\x00\x09\xC0\x00", 6);
+    S.out_len = 60;
+    count_publishes(&S, copies);
+    /* the other two follow, one per poll as the queue drains (and the first again, with DUP:
+     * its copy was queued 22.5 s ago); then all are acknowledged */
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pd_poll(&S.c, ++t), PD_OK);
+    }
+    count_publishes(&S, copies);
+    assert_int_equal(copies[ids[0]], 2);
+    for (int i = 0; i < 3; i++) {
+        assert_true(copies[ids[i]] >= 1);
+        feed_puback(&S, ids[i]);
+    }
+    FEED(&S, pingresp);
+    assert_int_equal(pd_poll(&S.c, ++t), PD_OK);
+    assert_int_equal(pd_script_count(&S, PD_EV_PUBACK), 3);
+    assert_int_equal(pd_inflight(&S.c), 0);
+    assert_int_equal(S.c.tx_held, 0);
+    assert_int_equal(S.c.tx_len, 0);
+    /* the PINGRESP was taken: no timeout keepalive/2 later */
+    assert_int_equal(pd_poll(&S.c, t + 16000), PD_OK);
     assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
 }
 
@@ -1115,6 +1211,7 @@ int main(void)
         cmocka_unit_test(test_pd_client_qos1_never_accepted_unsendable),
         cmocka_unit_test(test_pd_client_qos1_at_the_boundary_goes_out),
         cmocka_unit_test(test_pd_client_qos1_large_then_small_cannot_wedge),
+        cmocka_unit_test(test_pd_client_qos1_held_to_the_limit_then_reconnect),
         cmocka_unit_test(test_pd_client_callback_may_publish),
         cmocka_unit_test(test_pd_client_init_checks),
         cmocka_unit_test(test_pd_client_disconnect_then_reconnect_keeps_held),
