@@ -68,6 +68,7 @@ FORMAT_SRCS := $(sort $(wildcard common/*.[ch] broker_plugin/*.[ch] tests/unit/*
 format:
 	@$(if $(FIX),clang-format -i $(FORMAT_SRCS),clang-format --dry-run --Werror $(FORMAT_SRCS))
 	@echo "format: $(words $(FORMAT_SRCS)) files $(if $(FIX),formatted,as .clang-format wants)"
+TEST_CHECKS += format
 
 test-integration: all
 	@cd tests/integration && $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)

@@ -196,8 +196,9 @@ enum pd_status pd_client_init(struct pd_client *c, const struct pd_transport *tr
 enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opts, uint32_t now_ms);
 
 /* Do everything that is due: read and dispatch up to PD_POLL_MAX_PACKETS packets, answer QoS 1
- * with PUBACK, send PINGREQ after 3/4 of the keepalive without a packet in either direction,
- * declare the link dead when the PINGRESP is keepalive/2 late (or CONNACK
+ * with PUBACK, send PINGREQ after 3/4 of the keepalive without a packet in either direction
+ * (one that finds txbuf full is retried at every call until queued), declare the link dead
+ * when the PINGRESP is keepalive/2 late, counted from when the PINGREQ fell due (or CONNACK
  * PD_CONNACK_TIMEOUT_MS late), retransmit QoS 1 after PD_RETRY_MS, and write queued bytes
  * until the transport would block. Call it often (every main-loop turn, or when the socket is
  * readable/writable and at least every keepalive/4).

@@ -5,7 +5,9 @@
 #include "pd_parse.h"
 #include "pd_queue.h"
 
-#define F_PING 0x01u /* PINGREQ queued, PINGRESP awaited since wait_since */
+/* c->flags: 0, or one of these while a PINGRESP is awaited since wait_since */
+#define F_PING 0x01u      /* the PINGREQ is queued (or sent) */
+#define F_PING_OWED 0x02u /* it found no room yet: retried at every poll */
 
 static void emit(struct pd_client *c, const struct pd_event *ev)
 {
@@ -147,8 +149,8 @@ static enum pd_status dispatch(struct pd_client *c, uint32_t total)
         }
         emit(c, &ev);
         return ev.status; /* PD_ERR_REFUSED on a refusal */
-    } else { /* PINGRESP */
-        c->flags &= (uint8_t)~F_PING;
+    } else {              /* PINGRESP (an owed PINGREQ is no longer needed either) */
+        c->flags = 0;
         return PD_OK;
     }
     emit(c, &ev);
@@ -216,7 +218,7 @@ static enum pd_status receive(struct pd_client *c, uint32_t now_ms)
         }
         r = io(c, false, dst, want);
         if (r <= 0) {
-            return (enum pd_status)-r;
+            return (enum pd_status)(-r);
         }
         if (c->rx_skip) {
             c->rx_skip -= (uint32_t)r;
@@ -238,15 +240,17 @@ static enum pd_status timers(struct pd_client *c, uint32_t now_ms)
         if (!t) {
             return PD_OK;
         }
-        if (!(c->flags & F_PING)) {
-            if (now_ms - c->last_tx >= t - t / 4u || now_ms - c->last_rx >= t - t / 4u) {
-                /* The PINGRESP clock starts even if the PINGREQ finds no room: a queue that
-                 * stays full that long means the link has stopped taking bytes. */
-                (void)pd_queue(c, PD_T_PINGREQ, 0, NULL);
-                c->flags |= F_PING;
+        if (c->flags != F_PING) { /* no PINGREQ pending, or one owed */
+            if (!c->flags) {
+                if (now_ms - c->last_tx < t - t / 4u && now_ms - c->last_rx < t - t / 4u) {
+                    return PD_OK;
+                }
+                /* The PINGRESP clock starts now even if the PINGREQ finds no room: a queue
+                 * that stays full that long means the link has stopped taking bytes. */
                 c->wait_since = now_ms;
             }
-            return PD_OK;
+            /* Without room it is owed and tried again at every poll, on the same clock. */
+            c->flags = pd_queue(c, PD_T_PINGREQ, 0, NULL) ? F_PING_OWED : F_PING;
         }
         limit = t / 2u;
     } else if (c->state != PD_ST_CONNECTING) {
@@ -263,7 +267,7 @@ static enum pd_status transmit(struct pd_client *c, uint32_t now_ms)
         uint32_t n = (uint32_t)(c->tx_len - c->tx_held);
         int32_t r = io(c, true, q, n);
         if (r <= 0) {
-            return (enum pd_status)-r;
+            return (enum pd_status)(-r);
         }
         memmove(q, q + r, n - (uint32_t)r);
         c->tx_len = (uint16_t)(c->tx_len - r);

@@ -981,6 +981,104 @@ static void test_pd_client_qos1_held_to_the_limit_then_reconnect(void **state)
     assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
 }
 
+/* 64-byte txbuf, keepalive 4 s: at the poll where the PINGREQ falls due (3 s without a write)
+ * the PUBACK for an incoming QoS 1 (4 B) and the copy of a held 30-byte publish fill txbuf
+ * exactly beside the held original (30 + 4 + 30 = 64), and the link takes nothing at that
+ * moment. resend: the copy is a resend with DUP after a reconnect (CONNACK and the message
+ * arrive together, 3 s after the CONNECT was written); otherwise the first copy of a publish
+ * made on an idle link. Returns the due time; the PINGREQ is owed, the PINGRESP clock runs. */
+static uint32_t ping_due_with_txbuf_full(int resend, uint16_t *id)
+{
+    static const uint8_t p[23];
+    PKT(msg, 0x32, 9, 0, 3, 'a', '/', 'c', 0, 9, 'y', 'o');
+    const struct pd_connect_opts o = {"d", NULL, NULL, NULL, 4, false};
+    uint32_t t = 3000;
+    pd_script_init(&S, 64, 64);
+    pd_script_connect(&S, 4, 0);
+    assert_int_equal(pd_publish(&S.c, "t", p, sizeof p, 1, false, id), PD_OK);
+    assert_int_equal(S.c.tx_held, 30);
+    if (resend) {
+        assert_int_equal(pd_poll(&S.c, 0), PD_OK); /* sent once */
+        assert_int_equal(S.out_len, 30);
+        S.recv_fail = PD_IO_CLOSED;
+        assert_int_equal(pd_poll(&S.c, 1), PD_ERR_CLOSED);
+        S.recv_fail = 0;
+        assert_int_equal(pd_connect(&S.c, &o, 1000), PD_OK);
+        assert_int_equal(pd_poll(&S.c, 1000), PD_OK); /* the CONNECT is written */
+        assert_int_equal(S.c.tx_len, S.c.tx_held);
+        FEED(&S, connack_sp);
+        t = 4000;
+    }
+    pd_script_clear(&S);
+    FEED(&S, msg);
+    S.send_budget = 0;
+    assert_int_equal(pd_poll(&S.c, t), PD_OK);
+    assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
+    assert_int_equal(pd_script_count(&S, PD_EV_MESSAGE), 1);
+    assert_int_equal(S.c.tx_len, S.c.tx_cap); /* held + PUBACK + copy: no room for a PINGREQ */
+    return t;
+}
+
+static void test_pd_client_pingreq_without_room_is_retried(void **state)
+{
+    (void)state;
+    for (int resend = 0; resend < 2; resend++) {
+        uint16_t id;
+        uint32_t t = ping_due_with_txbuf_full(resend, &id);
+        /* the link takes the bytes: PUBACK and copy go out; the queue was still full when the
+         * PINGREQ was retried in this poll, so it follows at the next one */
+        S.send_budget = SIZE_MAX;
+        assert_int_equal(pd_poll(&S.c, t + 1), PD_OK);
+        assert_int_equal(S.out_len, 4 + 30);
+        assert_memory_equal(S.out, "\x40\x02\x00\x09", 4);
+        assert_int_equal(S.out[4], resend ? 0x3A : 0x32); /* a resend carries DUP */
+        assert_int_equal(pd_poll(&S.c, t + 2), PD_OK);
+        assert_int_equal(S.out_len, 4 + 30 + 2);
+        assert_memory_equal(S.out + 34, "\xC0\x00", 2);
+        assert_int_equal(pd_poll(&S.c, t + 3), PD_OK);
+        assert_int_equal(S.out_len, 4 + 30 + 2); /* once */
+        /* the PINGRESP (and the PUBACK) come: the link stays up past keepalive/2 and on */
+        FEED(&S, pingresp);
+        feed_puback(&S, id);
+        assert_int_equal(pd_poll(&S.c, t + 1000), PD_OK);
+        assert_int_equal(pd_script_count(&S, PD_EV_PUBACK), 1);
+        assert_int_equal(pd_poll(&S.c, t + 2000), PD_OK);
+        assert_int_equal(pd_poll(&S.c, t + 3500), PD_OK);
+        assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
+        assert_int_equal(S.out_len, 4 + 30 + 2 + 2); /* the next PINGREQ, 3 s after the last */
+        assert_memory_equal(S.out + 36, "\xC0\x00", 2);
+        assert_int_equal(pd_script_count(&S, PD_EV_DISCONNECTED), 0);
+    }
+}
+
+/* The retries keep the PINGRESP deadline of the first attempt: a link that takes no bytes is
+ * dead keepalive/2 after the PINGREQ fell due however often it is polled, and so is one that
+ * takes the queue only late and then never answers. */
+static void test_pd_client_owed_pingreq_keeps_the_deadline(void **state)
+{
+    (void)state;
+    for (int late = 0; late < 2; late++) {
+        uint16_t id;
+        uint32_t t = ping_due_with_txbuf_full(0, &id);
+        for (uint32_t dt = 100; dt < 2000; dt += 100) {
+            if (late && dt == 1900) {
+                S.send_budget = SIZE_MAX;
+            }
+            assert_int_equal(pd_poll(&S.c, t + dt), PD_OK);
+        }
+        assert_int_equal(S.out_len, late ? 4 + 30 : 0);
+        assert_int_equal(pd_poll(&S.c, t + 1950), PD_OK);
+        if (late) {
+            assert_int_equal(S.out_len, 4 + 30 + 2);
+            assert_memory_equal(S.out + 34, "\xC0\x00", 2);
+        }
+        assert_int_equal(pd_poll(&S.c, t + 1999), PD_OK);
+        assert_int_equal(pd_poll(&S.c, t + 2000), PD_ERR_TIMEOUT);
+        assert_int_equal(pd_state(&S.c), PD_ST_IDLE);
+        assert_int_equal(pd_script_last(&S, PD_EV_DISCONNECTED)->ev.status, PD_ERR_TIMEOUT);
+    }
+}
+
 static void echo(struct pd_client *c, const struct pd_event *ev, void *user)
 {
     (void)user;
@@ -1212,6 +1310,8 @@ int main(void)
         cmocka_unit_test(test_pd_client_qos1_at_the_boundary_goes_out),
         cmocka_unit_test(test_pd_client_qos1_large_then_small_cannot_wedge),
         cmocka_unit_test(test_pd_client_qos1_held_to_the_limit_then_reconnect),
+        cmocka_unit_test(test_pd_client_pingreq_without_room_is_retried),
+        cmocka_unit_test(test_pd_client_owed_pingreq_keeps_the_deadline),
         cmocka_unit_test(test_pd_client_callback_may_publish),
         cmocka_unit_test(test_pd_client_init_checks),
         cmocka_unit_test(test_pd_client_disconnect_then_reconnect_keeps_held),
