@@ -35,6 +35,7 @@ CPPCHECK_SRCS :=   # C sources cppcheck must pass
 CLEAN_EXTRA   :=
 
 include $(sort $(wildcard common/*.mk broker_plugin/*.mk firmware_client/*.mk tools/*.mk tests/*/*.mk))
+TEST_CHECKS += format
 
 .PHONY: all deps run test test-unit test-checks test-integration cppcheck format bench fuzz firmware clean
 
@@ -68,7 +69,6 @@ FORMAT_SRCS := $(sort $(wildcard common/*.[ch] broker_plugin/*.[ch] tests/unit/*
 format:
 	@$(if $(FIX),clang-format -i $(FORMAT_SRCS),clang-format --dry-run --Werror $(FORMAT_SRCS))
 	@echo "format: $(words $(FORMAT_SRCS)) files $(if $(FIX),formatted,as .clang-format wants)"
-TEST_CHECKS += format
 
 test-integration: all
 	@cd tests/integration && $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
