@@ -20,12 +20,7 @@ static void emit(struct pd_client *c, const struct pd_event *ev)
 static void note(struct pd_client *c, enum pd_event_type type, enum pd_status st, uint16_t id,
                  size_t len)
 {
-    struct pd_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = type;
-    ev.status = st;
-    ev.id = id;
-    ev.len = len;
+    struct pd_event ev = {type, st, id, 0, 0, false, false, false, NULL, 0, NULL, len};
     emit(c, &ev);
 }
 
@@ -84,8 +79,7 @@ enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opt
     }
     /* (idle is only reached through pd_client_init() or pd_abort(): the queue is empty, the
      * receive state and the flags are clear) */
-    b.conn = opts; /* the CONNECT builder reads nothing else */
-    b.id_out = NULL;
+    b.conn = opts; /* the CONNECT builder reads nothing else, nor does pd_queue() */
     st = pd_queue(c, PD_T_CONNECT, 0, &b);
     if (st != PD_OK) {
         return PD_ERR_TOO_BIG; /* the queue is empty: it can never fit */
@@ -111,8 +105,9 @@ static enum pd_status drop_big(struct pd_client *c, uint32_t hl, uint32_t total)
     if (ev.id) {
         (void)pd_queue(c, PD_T_PUBACK, ev.id, NULL); /* room is reserved */
     }
-    if (c->dropped != 0xFFFFu) {
-        c->dropped++;
+    {
+        uint32_t d = c->dropped + 1u; /* saturates: 0x10000 becomes 0xFFFF */
+        c->dropped = (uint16_t)(d - (d >> 16));
     }
     c->rx_skip = total - c->rx_len;
     c->rx_len = 0;

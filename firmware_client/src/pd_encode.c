@@ -47,17 +47,6 @@ static void wr_str(struct pd_wr *w, const char *s)
     pd_wr_parts(w, &pt);
 }
 
-void pd_enc_header(uint8_t *dst, uint32_t type, uint32_t rem)
-{
-    dst[0] = (uint8_t)type;
-    if (rem > 127u) {
-        dst[1] = (uint8_t)(rem | 0x80u);
-        dst[2] = (uint8_t)(rem >> 7);
-    } else {
-        dst[1] = (uint8_t)rem;
-    }
-}
-
 static void enc_connect(struct pd_wr *w, const struct pd_connect_opts *o)
 {
     static const uint8_t proto[7] = {0, 4, 'M', 'Q', 'T', 'T', 4};

@@ -57,7 +57,16 @@ void pd_wr_parts(struct pd_wr *w, const struct pd_parts *pt);
 
 /* Write the fixed header: type byte and remaining length (rem <= 16383, one or two bytes).
  * dst must hold PD_ENC_HDR_SIZE(rem) bytes. */
-void pd_enc_header(uint8_t *dst, uint32_t type, uint32_t rem);
+static inline void pd_enc_header(uint8_t *dst, uint32_t type, uint32_t rem)
+{
+    dst[0] = (uint8_t)type;
+    if (rem > 127u) {
+        dst[1] = (uint8_t)(rem | 0x80u);
+        dst[2] = (uint8_t)(rem >> 7);
+    } else {
+        dst[1] = (uint8_t)rem;
+    }
+}
 
 /* Write (or count, when w->p is NULL) the variable header and payload of a packet whose type
  * byte is type. id is written where the packet has one (PUBLISH QoS 1, PUBACK, SUBSCRIBE,

@@ -77,12 +77,12 @@ enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const s
         w.p = c->tx + at + total - w.n;
         w.n = 0;
     }
-    if (si) {
+    if (si) { /* (only packets with a body take a slot) */
         si->id = id;
         si->info = slot;
-    }
-    if (b && b->id_out) {
-        *b->id_out = id;
+        if (b->id_out) {
+            *b->id_out = id;
+        }
     }
     return PD_OK;
 }
@@ -90,7 +90,11 @@ enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const s
 enum pd_status pd_queue_publish(struct pd_client *c, const struct pd_parts *topic,
                                 const void *payload, size_t len, uint32_t flags, uint16_t *id_out)
 {
-    struct pd_body b = {topic, payload, len, NULL, id_out, 1, 0};
+    struct pd_body b; /* (the PUBLISH builder reads only these) */
+    b.topics = topic;
+    b.payload = payload;
+    b.len = len;
+    b.id_out = id_out;
     if (flags > 3u || (!payload && len)) { /* QoS above 1 */
         return PD_ERR_PARAM;
     }
@@ -110,7 +114,11 @@ enum pd_status pd_queue_publish(struct pd_client *c, const struct pd_parts *topi
 enum pd_status pd_queue_sub(struct pd_client *c, const struct pd_parts *filters, uint8_t n,
                             bool unsub, uint8_t qos, uint16_t *id_out)
 {
-    struct pd_body b = {filters, NULL, 0, NULL, id_out, n, qos};
+    struct pd_body b; /* (the (UN)SUBSCRIBE builder reads only these) */
+    b.topics = filters;
+    b.id_out = id_out;
+    b.ntopics = n;
+    b.qos = qos;
     if (qos > 1u) {
         return PD_ERR_PARAM;
     }
