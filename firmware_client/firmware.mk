@@ -89,3 +89,16 @@ pd-flash-budget: pd-firmware
 
 FIRMWARE_TARGETS += pd-firmware
 TEST_CHECKS += pd-flash-budget
+
+# Uninitialised reads are invisible to ASan: the device unit tests run once more, built without
+# sanitizers, under valgrind's memcheck (builders fill only the fields they read; this proves it).
+PD_MEMCHECK_TESTS := $(patsubst tests/unit/firmware_client/%.c,$(B)/memcheck/firmware_client/%,$(wildcard tests/unit/firmware_client/test_*.c))
+$(B)/memcheck/firmware_client/%: tests/unit/firmware_client/%.c $(PD_TEST_HELPERS) tests/unit/firmware_client/pd_script.h $(PD_SRCS) $(PD_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c99 $(CWARN) -O1 -g $(PD_INC) -Itests/unit/firmware_client $< $(PD_TEST_HELPERS) $(PD_SRCS) -o $@ -lcmocka
+
+.PHONY: pd-memcheck
+pd-memcheck: $(PD_MEMCHECK_TESTS)
+	@for t in $^; do valgrind -q --error-exitcode=9 --track-origins=yes $$t > $$t.log 2>&1 || { cat $$t.log; exit 1; }; done
+	@echo "pd-memcheck: $(words $^) device test programs clean under valgrind memcheck"
+TEST_CHECKS += pd-memcheck
