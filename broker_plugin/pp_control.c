@@ -61,6 +61,13 @@ void pp_ctl_data(struct pp_ctl_call *c, cJSON *data)
     cJSON_AddItemToObject(c->resp, "data", data);
 }
 
+void pp_ctl_room_left(struct pp_ctl_call *c, const char *room, const char *user)
+{
+    if (!c->failed && c->env->room_left != NULL) {
+        c->env->room_left(c->env->kick_ctx, room, user);
+    }
+}
+
 /* ---- fields ----------------------------------------------------------------------------- */
 
 static const cJSON *field(struct pp_ctl_call *c, const char *name)

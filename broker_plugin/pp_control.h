@@ -31,6 +31,10 @@ struct pp_control_env {
     /* Optional (NULL = nobody): true when username is a bridge account (plugin_opt_bridge_users).
      * Bridge accounts may run checkAccess for any user. Called with kick_ctx. */
     bool (*is_bridge)(void *ctx, const char *username);
+    /* Optional: username (NULL: everyone) can no longer read room — removed from or left a
+     * private room, or the room was deleted — so presence can say they are gone. Called with
+     * kick_ctx after the change; strings borrowed for the call. */
+    void (*room_left)(void *ctx, const char *room, const char *username);
 };
 
 /* Runs one {"commands":[...]} batch for caller (is_admin already includes the `admins` option

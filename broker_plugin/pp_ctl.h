@@ -51,6 +51,8 @@ const struct pp_room *pp_ctl_room(struct pp_ctl_call *c, const char *room);
 /* True when the caller is an admin or an owner of room (which exists); else sets
  * "permission denied: <what> needs an owner of the room or an admin". */
 bool pp_ctl_may_manage(struct pp_ctl_call *c, const char *room, const char *what);
+/* Tells the plugin (env->room_left) that user (NULL: everyone) lost reading room. */
+void pp_ctl_room_left(struct pp_ctl_call *c, const char *room, const char *user);
 /* True when the caller is an admin; else sets "permission denied: <what> is for admins". */
 bool pp_ctl_need_admin(struct pp_ctl_call *c, const char *what);
 

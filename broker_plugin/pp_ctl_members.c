@@ -55,9 +55,14 @@ void pp_ctl_leave_room(struct pp_ctl_call *c)
         pp_ctl_error(c, "you are not a member of room \"%s\"", room);
         return;
     }
-    pp_ctl_change(
-        c, &(struct pp_change){
-               .op = PP_CHANGE_MEMBER_SET, .room = room, .user = c->caller, .role = PP_ROLE_NONE});
+    bool priv = a.room->visibility == PP_ROOM_PRIVATE; /* read before the index changes */
+    if (pp_ctl_change(c, &(struct pp_change){.op = PP_CHANGE_MEMBER_SET,
+                                             .room = room,
+                                             .user = c->caller,
+                                             .role = PP_ROLE_NONE}) &&
+        priv) {
+        pp_ctl_room_left(c, room, c->caller);
+    }
 }
 
 /* Reads "room" and "username" and checks the caller may manage the room. */
@@ -105,9 +110,14 @@ void pp_ctl_remove_member(struct pp_ctl_call *c)
         pp_ctl_error(c, "\"%s\" is not a member of room \"%s\"", user, room);
         return;
     }
-    pp_ctl_change(
-        c, &(struct pp_change){
-               .op = PP_CHANGE_MEMBER_SET, .room = room, .user = user, .role = PP_ROLE_NONE});
+    bool priv = a.room->visibility == PP_ROOM_PRIVATE; /* read before the index changes */
+    if (pp_ctl_change(c, &(struct pp_change){.op = PP_CHANGE_MEMBER_SET,
+                                             .room = room,
+                                             .user = user,
+                                             .role = PP_ROLE_NONE}) &&
+        priv) {
+        pp_ctl_room_left(c, room, user);
+    }
 }
 
 void pp_ctl_set_role(struct pp_ctl_call *c)

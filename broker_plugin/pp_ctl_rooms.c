@@ -49,7 +49,9 @@ void pp_ctl_delete_room(struct pp_ctl_call *c)
     if (room == NULL || !pp_ctl_may_manage(c, room, "deleteRoom")) {
         return;
     }
-    pp_ctl_change(c, &(struct pp_change){.op = PP_CHANGE_ROOM_DEL, .room = room});
+    if (pp_ctl_change(c, &(struct pp_change){.op = PP_CHANGE_ROOM_DEL, .room = room})) {
+        pp_ctl_room_left(c, room, NULL);
+    }
 }
 
 struct member_list {

@@ -75,6 +75,12 @@ static bool is_bridge(void *ctx, const char *username)
     return pp_acl_is_bridge(&pl->acl, username, strlen(username));
 }
 
+static void room_left(void *ctx, const char *room, const char *username)
+{
+    struct pp_plugin *pl = ctx;
+    pp_presence_forget(pl->presence, room, username);
+}
+
 static void publish_presence(void *ctx, const char *room, const char *user, bool online)
 {
     (void)ctx;
@@ -358,7 +364,8 @@ static struct pp_plugin *plugin_new(struct mosquitto_opt *options, int option_co
                                       .allow_room_create = o->allow_room_create,
                                       .kick_user = queue_kick,
                                       .kick_ctx = pl,
-                                      .is_bridge = is_bridge};
+                                      .is_bridge = is_bridge,
+                                      .room_left = room_left};
     return pl;
 fail:
     free(kv);

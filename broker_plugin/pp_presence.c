@@ -223,6 +223,37 @@ void pp_presence_disconnected(struct pp_presence *p, const void *client)
     client_free(c);
 }
 
+void pp_presence_forget(struct pp_presence *p, const char *room, const char *user)
+{
+    struct client *c, *tmp;
+    HASH_ITER(hh, p->clients, c, tmp)
+    {
+        if (user != NULL && strcmp(c->user, user) != 0) {
+            continue;
+        }
+        bool held = false;
+        /* cppcheck-suppress uninitvar ; HASH_ITER hands out initialised table entries */
+        for (struct sub **pp = &c->subs; *pp != NULL;) {
+            struct sub *s = *pp;
+            if (strcmp(s->room, room) == 0) {
+                *pp = s->next;
+                free(s);
+                held = true;
+            } else {
+                pp = &s->next;
+            }
+        }
+        if (held) {
+            reader_add(p, room, c->user, -1);
+        }
+        /* cppcheck-suppress uninitvar ; as above */
+        if (c->subs == NULL) {
+            HASH_DEL(p->clients, c);
+            client_free(c);
+        }
+    }
+}
+
 unsigned pp_presence_count(const struct pp_presence *p, const char *room, const char *user)
 {
     const struct reader *r = reader_find(p, room, user);

@@ -35,6 +35,12 @@ void pp_presence_unsubscribed(struct pp_presence *p, const void *client, const c
 /* The session ended: every room it read is released. */
 void pp_presence_disconnected(struct pp_presence *p, const void *client);
 
+/* user (NULL: everyone) may no longer read room (removed from a private room, or the room was
+ * deleted): every session of theirs stops counting as a reader of room, and those who were
+ * online there go offline. Their subscriptions stay in the broker (deliveries are refused by the
+ * ACL); if they may read the room again, presence returns when they subscribe again. */
+void pp_presence_forget(struct pp_presence *p, const char *room, const char *user);
+
 /* Sessions reading room for user (tests, getRoom later). */
 unsigned pp_presence_count(const struct pp_presence *p, const char *room, const char *user);
 

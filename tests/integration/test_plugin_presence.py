@@ -141,3 +141,44 @@ def test_kicked_session_clears_presence(parley, login, watcher):
     assert bob.disconnected.wait(5)
     msgs = [watcher.get()]
     assert presence_of(msgs, "bob") == [b""]
+
+
+def test_removed_from_private_room_goes_offline_and_deleted_room_clears(parley, login):
+    """A member removed from a private room cannot read it any more, so the plugin clears their
+    presence there at once (they stay connected); deleting a room clears everyone's."""
+    admin = ("admin", password("admin"))
+    control_ok(parley.port, *admin, [
+        {"command": "createRoom", "room": "lab", "visibility": "private"},
+        {"command": "addMember", "room": "lab", "username": "alice"},
+        {"command": "addMember", "room": "lab", "username": "bob"},
+        {"command": "addMember", "room": "lab", "username": "carol"}])
+    watch = login("carol")
+    assert watch.subscribe("rooms/lab/presence/+") == [1]
+    alice, bob = login("alice"), login("bob")
+    assert alice.subscribe("rooms/lab/msg/+") == [1]
+    assert bob.subscribe("rooms/lab/msg/+") == [1]
+    got = {(m.topic, m.payload) for m in [watch.get(), watch.get()]}
+    assert got == {("rooms/lab/presence/alice", b"online"), ("rooms/lab/presence/bob", b"online")}
+
+    control_ok(parley.port, *admin, [{"command": "removeMember", "room": "lab",
+                                       "username": "alice"}])
+    m = watch.get()
+    assert (m.topic, m.payload) == ("rooms/lab/presence/alice", b"")
+    assert alice.is_connected()
+    # a late subscriber now sees only bob
+    late = login("admin")
+    assert late.subscribe("rooms/lab/presence/+") == [1]
+    assert [(m.topic, m.payload) for m in late.drain()] == [("rooms/lab/presence/bob", b"online")]
+
+    control_ok(parley.port, *admin, [{"command": "deleteRoom", "room": "lab"}])
+    # The room is gone, so nobody may read the clearing message live: the retained store is what
+    # matters. A room made again under the name starts with nobody present, though bob is still
+    # connected with his old subscription.
+    control_ok(parley.port, *admin, [{"command": "createRoom", "room": "lab",
+                                       "visibility": "public"}])
+    fresh = login("carol")
+    assert fresh.subscribe("rooms/lab/presence/+") == [1]
+    assert fresh.drain() == []
+    assert bob.is_connected()
+    bob.close()  # and his disconnect publishes nothing more for the old room
+    assert fresh.drain() == []

@@ -21,6 +21,7 @@ struct fixture {
     struct pp_index *idx;
     struct pp_control_env env;
     char kicks[512]; /* "name," per kick */
+    char left[512];  /* "room/user," per room_left; user "*" for everyone */
     char reply[65536];
 };
 
@@ -29,6 +30,13 @@ static void kick(void *ctx, const char *username)
     struct fixture *fx = ctx;
     strncat(fx->kicks, username, sizeof fx->kicks - strlen(fx->kicks) - 2);
     strcat(fx->kicks, ",");
+}
+
+static void room_left(void *ctx, const char *room, const char *username)
+{
+    struct fixture *fx = ctx;
+    size_t n = strlen(fx->left);
+    snprintf(fx->left + n, sizeof fx->left - n, "%s/%s,", room, username ? username : "*");
 }
 
 static bool is_bridge(void *ctx, const char *username)
@@ -48,7 +56,8 @@ static int setup(void **state)
                                       .allow_room_create = true,
                                       .kick_user = kick,
                                       .kick_ctx = fx,
-                                      .is_bridge = is_bridge};
+                                      .is_bridge = is_bridge,
+                                      .room_left = room_left};
     const char *users[] = {"admin", "alice", "bob", "carol", "bridge"};
     for (size_t i = 0; i < 5; i++) {
         if (pp_index_user_put(fx->idx, users[i], "$7$101$x$y", i == 0) != 0) {
@@ -703,11 +712,27 @@ static void test_pp_control_changes_are_durable_when_it_returns(void **state)
     rmdir(dir);
 }
 
+static void test_pp_control_losing_a_private_room_is_reported_for_presence(void **state)
+{
+    struct fixture *fx = *state;
+    /* Public rooms stay readable to non-members: nothing to report. */
+    EXPECT(fx, "alice", false, "'command':'leaveRoom','room':'lobby'", "{'command':'leaveRoom'}");
+    EXPECT(fx, "alice", false, "'command':'removeMember','room':'den','username':'zed'",
+           "{'command':'removeMember','error':'\\'zed\\' is not a member of room \\'den\\''}");
+    assert_string_equal(fx->left, "");
+    EXPECT(fx, "alice", false, "'command':'removeMember','room':'den','username':'bob'",
+           "{'command':'removeMember'}");
+    EXPECT(fx, "carol", false, "'command':'leaveRoom','room':'den'", "{'command':'leaveRoom'}");
+    EXPECT(fx, "alice", false, "'command':'deleteRoom','room':'den'", "{'command':'deleteRoom'}");
+    assert_string_equal(fx->left, "den/bob,den/carol,den/*,");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_pp_control_malformed_json),
+        T(test_pp_control_losing_a_private_room_is_reported_for_presence),
         T(test_pp_control_batch_shape_errors),
         T(test_pp_control_needs_a_caller),
         T(test_pp_control_too_many_commands),

@@ -105,6 +105,31 @@ static void test_pp_presence_free_with_live_sessions_calls_nothing(void **state)
     assert_string_equal(l.text, "");
 }
 
+static void test_pp_presence_forget_one_user_or_a_whole_room(void **state)
+{
+    (void)state;
+    struct log l = {""};
+    struct pp_presence *p = pp_presence_new(record, &l);
+    int a1, a2, b;
+    sub(p, &a1, "alice", "rooms/den/msg/+");
+    sub(p, &a2, "alice", "rooms/den/#");
+    sub(p, &a2, "alice", "rooms/lobby/msg/+");
+    sub(p, &b, "bob", "rooms/den/msg/+");
+    l.text[0] = '\0';
+    pp_presence_forget(p, "den", "alice"); /* both sessions stop counting, once offline */
+    assert_string_equal(l.text, "-den/alice ");
+    assert_int_equal(pp_presence_count(p, "den", "alice"), 0);
+    assert_int_equal(pp_presence_count(p, "lobby", "alice"), 1);
+    pp_presence_unsubscribed(p, &a1, "rooms/den/msg/+"); /* already forgotten: nothing */
+    pp_presence_forget(p, "den", NULL);
+    assert_string_equal(l.text, "-den/alice -den/bob ");
+    pp_presence_disconnected(p, &a2);
+    assert_string_equal(l.text, "-den/alice -den/bob -lobby/alice ");
+    pp_presence_disconnected(p, &b); /* bob's record went with his last room */
+    assert_string_equal(l.text, "-den/alice -den/bob -lobby/alice ");
+    pp_presence_free(p);
+}
+
 static void collect(void *ctx, const char *name)
 {
     strcat((char *)ctx, name);
@@ -136,6 +161,7 @@ int main(void)
         cmocka_unit_test(test_pp_presence_ignores_filters_that_do_not_read_one_room),
         cmocka_unit_test(test_pp_presence_two_filters_one_room_one_session),
         cmocka_unit_test(test_pp_presence_free_with_live_sessions_calls_nothing),
+        cmocka_unit_test(test_pp_presence_forget_one_user_or_a_whole_room),
         cmocka_unit_test(test_pp_kick_queue_in_order_without_duplicates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
