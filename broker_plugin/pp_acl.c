@@ -6,6 +6,8 @@
 
 #include "pc_name.h"
 
+static const char bad_name[] = "user name outside [A-Za-z0-9_.-]{1,64}";
+
 bool pp_acl_is_bridge(const struct pp_acl *a, const char *user, size_t len)
 {
     return pp_namelist_has(&a->opts->bridge_users, user, len);
@@ -53,7 +55,7 @@ static enum pp_acl_verdict room_read(const struct pp_acl *a, const struct pc_top
         /* A member's name is in the index, so it passed the name rule there; only a reader of a
          * public room without a role can be a TLS identity outside it. */
         if (acc.role == PP_ROLE_NONE && !pc_name_valid(user, ulen)) {
-            return deny(reason, "user name outside [A-Za-z0-9_.-]{1,64}");
+            return deny(reason, bad_name);
         }
         return PP_ACL_ALLOW;
     }
@@ -65,15 +67,47 @@ static enum pp_acl_verdict room_read(const struct pp_acl *a, const struct pc_top
 }
 
 /* Posting to rooms/{room}/msg|typing/{sender}: the sender is the topic's last level. */
+/* A post's sender is the topic's last level: the poster, or a bridge account posting for them.
+ * Nothing posted is retained. False (reason set) otherwise. */
+static bool sender_ok(const struct pp_acl *a, const struct pp_acl_req *req, const char *sender,
+                      size_t slen, const char *user, size_t ulen, const char *retained,
+                      const char **reason)
+{
+    if (!same(sender, slen, user, ulen) && !pp_acl_is_bridge(a, user, ulen)) {
+        *reason = "the topic's last level must be your own user name";
+        return false;
+    }
+    if (req->retain) {
+        *reason = retained;
+        return false;
+    }
+    return true;
+}
+
+/* The payload bound, then the sender's rate: last, so a refused message spends no token.
+ * *reason is left as it is when the post may go. */
+static enum pp_acl_verdict bound_and_rate(const struct pp_acl *a, const struct pp_acl_req *req,
+                                          const char *sender, size_t slen, const char **reason)
+{
+    if (req->payloadlen > a->opts->max_payload) {
+        *reason = "message larger than max_payload";
+        return PP_ACL_TOO_LARGE;
+    }
+    if (a->rate != NULL && !pp_rate_take(a->rate, sender, slen, req->now_ns)) {
+        *reason = "sender above the message rate";
+        return PP_ACL_RATE;
+    }
+    return PP_ACL_ALLOW;
+}
+
+/* Posting to rooms/{room}/msg|typing/{sender}. */
 static enum pp_acl_verdict room_write(const struct pp_acl *a, const struct pp_acl_req *req,
                                       const struct pc_topic *t, const char *user, size_t ulen,
                                       const char **reason)
 {
-    if (!same(t->user, t->user_len, user, ulen) && !pp_acl_is_bridge(a, user, ulen)) {
-        return deny(reason, "the topic's last level must be your own user name");
-    }
-    if (req->retain) {
-        return deny(reason, "retained messages are not allowed in rooms");
+    if (!sender_ok(a, req, t->user, t->user_len, user, ulen,
+                   "retained messages are not allowed in rooms", reason)) {
+        return PP_ACL_DENY;
     }
     struct pp_access acc;
     pp_index_access(a->index, t->room, t->room_len, t->user, t->user_len, &acc);
@@ -90,15 +124,7 @@ static enum pp_acl_verdict room_write(const struct pp_acl *a, const struct pp_ac
         }
         return PP_ACL_ALLOW; /* never stored, not counted against the rate */
     }
-    if (req->payloadlen > a->opts->max_payload) {
-        *reason = "message larger than max_payload";
-        return PP_ACL_TOO_LARGE;
-    }
-    if (a->rate != NULL && !pp_rate_take(a->rate, t->user, t->user_len, req->now_ns)) {
-        *reason = "sender above the message rate";
-        return PP_ACL_RATE;
-    }
-    return PP_ACL_ALLOW;
+    return bound_and_rate(a, req, t->user, t->user_len, reason);
 }
 
 static enum pp_acl_verdict inbox(const struct pp_acl *a, const struct pp_acl_req *req,
@@ -117,22 +143,12 @@ static enum pp_acl_verdict inbox(const struct pp_acl *a, const struct pp_acl_req
         }
         return deny(reason, "only the inbox's owner may read it");
     }
-    if (!same(t->from, t->from_len, user, ulen) && !pp_acl_is_bridge(a, user, ulen)) {
-        return deny(reason, "the topic's last level must be your own user name");
-    }
-    if (req->retain) {
-        return deny(reason, "retained direct messages are not allowed");
-    }
-    if (req->payloadlen > a->opts->max_payload) {
-        *reason = "message larger than max_payload";
-        return PP_ACL_TOO_LARGE;
-    }
-    if (a->rate != NULL && !pp_rate_take(a->rate, t->from, t->from_len, req->now_ns)) {
-        *reason = "sender above the message rate";
-        return PP_ACL_RATE;
+    if (!sender_ok(a, req, t->from, t->from_len, user, ulen,
+                   "retained direct messages are not allowed", reason)) {
+        return PP_ACL_DENY;
     }
     *reason = "direct message";
-    return PP_ACL_ALLOW;
+    return bound_and_rate(a, req, t->from, t->from_len, reason);
 }
 
 /* A delivery's topic: from the cache when it is the one parsed last. */
@@ -198,7 +214,7 @@ enum pp_acl_verdict pp_acl_check(const struct pp_acl *a, const struct pp_acl_req
          * may subscribe to it: the batches of others are not theirs to read. */
         if (req->access == PP_ACL_WRITE) {
             if (!pc_name_valid(req->username, ulen)) {
-                return deny(reason, "user name outside [A-Za-z0-9_.-]{1,64}");
+                return deny(reason, bad_name);
             }
             *reason = "control API";
             return PP_ACL_ALLOW;

@@ -43,6 +43,21 @@ void pp_ctl_join_room(struct pp_ctl_call *c)
     }
 }
 
+/* Removes user's role in room (a is their access before); losing a private room also stops
+ * them reading it, which presence must hear of. */
+static void drop_role(struct pp_ctl_call *c, const char *room, const char *user,
+                      const struct pp_access *a)
+{
+    bool priv = a->room->visibility == PP_ROOM_PRIVATE; /* read before the index changes */
+    if (pp_ctl_change(c, &(struct pp_change){.op = PP_CHANGE_MEMBER_SET,
+                                             .room = room,
+                                             .user = user,
+                                             .role = PP_ROLE_NONE}) &&
+        priv) {
+        pp_ctl_room_left(c, room, user);
+    }
+}
+
 void pp_ctl_leave_room(struct pp_ctl_call *c)
 {
     const char *room = pp_ctl_name(c, "room");
@@ -55,14 +70,7 @@ void pp_ctl_leave_room(struct pp_ctl_call *c)
         pp_ctl_error(c, "you are not a member of room \"%s\"", room);
         return;
     }
-    bool priv = a.room->visibility == PP_ROOM_PRIVATE; /* read before the index changes */
-    if (pp_ctl_change(c, &(struct pp_change){.op = PP_CHANGE_MEMBER_SET,
-                                             .room = room,
-                                             .user = c->caller,
-                                             .role = PP_ROLE_NONE}) &&
-        priv) {
-        pp_ctl_room_left(c, room, c->caller);
-    }
+    drop_role(c, room, c->caller, &a);
 }
 
 /* Reads "room" and "username" and checks the caller may manage the room. */
@@ -110,14 +118,7 @@ void pp_ctl_remove_member(struct pp_ctl_call *c)
         pp_ctl_error(c, "\"%s\" is not a member of room \"%s\"", user, room);
         return;
     }
-    bool priv = a.room->visibility == PP_ROOM_PRIVATE; /* read before the index changes */
-    if (pp_ctl_change(c, &(struct pp_change){.op = PP_CHANGE_MEMBER_SET,
-                                             .room = room,
-                                             .user = user,
-                                             .role = PP_ROLE_NONE}) &&
-        priv) {
-        pp_ctl_room_left(c, room, user);
-    }
+    drop_role(c, room, user, &a);
 }
 
 void pp_ctl_set_role(struct pp_ctl_call *c)

@@ -236,6 +236,26 @@ static int on_disconnect(int event, void *event_data, void *userdata)
     return MOSQ_ERR_SUCCESS;
 }
 
+/* The JWT verifier the options ask for (*out NULL when neither JWT option is set). 0, or -1
+ * with a reason naming the option in err. */
+static int jwt_load(const struct pp_opts *o, struct pp_jwt **out, char *err, size_t errlen)
+{
+    bool hs = o->jwt_secret_file != NULL;
+    const char *path = hs ? o->jwt_secret_file : o->jwt_public_key_file;
+    char why[400];
+    *out = NULL;
+    if (path == NULL) {
+        return 0;
+    }
+    *out = pp_jwt_new(hs ? PP_JWT_HS256 : PP_JWT_PUBKEY, path, why, sizeof why);
+    if (*out == NULL) {
+        snprintf(err, errlen, "plugin_opt_%s: %s", hs ? "jwt_secret_file" : "jwt_public_key_file",
+                 why);
+        return -1;
+    }
+    return 0;
+}
+
 /* Re-reads the state file, the password file and the JWT key (SIGHUP). Each part that fails
  * keeps what it had, and says why. */
 static int on_reload(int event, void *event_data, void *userdata)
@@ -255,18 +275,13 @@ static int on_reload(int event, void *event_data, void *userdata)
             0) {
         mosquitto_log_printf(MOSQ_LOG_ERR, "parley: reload: %s", err);
     }
-    const char *key =
-        pl->opts.jwt_secret_file ? pl->opts.jwt_secret_file : pl->opts.jwt_public_key_file;
-    if (key != NULL) {
-        struct pp_jwt *j = pp_jwt_new(pl->opts.jwt_secret_file ? PP_JWT_HS256 : PP_JWT_PUBKEY, key,
-                                      err, sizeof err);
-        if (j == NULL) {
-            mosquitto_log_printf(MOSQ_LOG_ERR, "parley: reload kept the old JWT key: %s", err);
-        } else {
-            pp_jwt_free(pl->jwt);
-            pl->jwt = j;
-            pl->auth.jwt = j;
-        }
+    struct pp_jwt *j;
+    if (jwt_load(&pl->opts, &j, err, sizeof err) != 0) {
+        mosquitto_log_printf(MOSQ_LOG_ERR, "parley: reload kept the old JWT key: %s", err);
+    } else if (j != NULL) {
+        pp_jwt_free(pl->jwt);
+        pl->jwt = j;
+        pl->auth.jwt = j;
     }
     mosquitto_log_printf(MOSQ_LOG_NOTICE,
                          "parley: reloaded: %zu users, %zu rooms, %zu memberships and bans",
@@ -346,15 +361,8 @@ static struct pp_plugin *plugin_new(struct mosquitto_opt *options, int option_co
         snprintf(err, errlen, "plugin_opt_password_file: %s", why);
         goto fail;
     }
-    if (o->jwt_secret_file != NULL || o->jwt_public_key_file != NULL) {
-        bool hs = o->jwt_secret_file != NULL;
-        pl->jwt = pp_jwt_new(hs ? PP_JWT_HS256 : PP_JWT_PUBKEY,
-                             hs ? o->jwt_secret_file : o->jwt_public_key_file, why, sizeof why);
-        if (pl->jwt == NULL) {
-            snprintf(err, errlen, "plugin_opt_%s: %s",
-                     hs ? "jwt_secret_file" : "jwt_public_key_file", why);
-            goto fail;
-        }
+    if (jwt_load(o, &pl->jwt, err, errlen) != 0) {
+        goto fail;
     }
     pl->acl = (struct pp_acl){
         .index = pl->index, .opts = &pl->opts, .rate = pl->rate, .cache = &pl->acl_cache};

@@ -179,6 +179,27 @@ int pp_presence_subscribed(struct pp_presence *p, const void *client, const char
     return 0;
 }
 
+/* Unlinks and frees the sub at *link; its room loses this session as a reader when no other
+ * sub of c reads it. */
+static void drop_sub(struct pp_presence *p, struct client *c, struct sub **link)
+{
+    struct sub *s = *link;
+    *link = s->next;
+    if (!client_reads(c, s->room)) {
+        reader_add(p, s->room, c->user, -1);
+    }
+    free(s);
+}
+
+/* A client record lives only while it holds a sub. */
+static void client_drop_if_empty(struct pp_presence *p, struct client *c)
+{
+    if (c->subs == NULL) {
+        HASH_DEL(p->clients, c);
+        client_free(c);
+    }
+}
+
 void pp_presence_unsubscribed(struct pp_presence *p, const void *client, const char *filter)
 {
     struct client *c;
@@ -186,22 +207,13 @@ void pp_presence_unsubscribed(struct pp_presence *p, const void *client, const c
     if (c == NULL) {
         return;
     }
-    for (struct sub **pp = &c->subs; *pp != NULL; pp = &(*pp)->next) {
-        struct sub *s = *pp;
-        if (strcmp(s->filter, filter) != 0) {
-            continue;
+    for (struct sub **link = &c->subs; *link != NULL; link = &(*link)->next) {
+        if (strcmp((*link)->filter, filter) == 0) {
+            drop_sub(p, c, link);
+            break;
         }
-        *pp = s->next;
-        if (!client_reads(c, s->room)) {
-            reader_add(p, s->room, c->user, -1);
-        }
-        free(s);
-        break;
     }
-    if (c->subs == NULL) {
-        HASH_DEL(p->clients, c);
-        client_free(c);
-    }
+    client_drop_if_empty(p, c);
 }
 
 void pp_presence_disconnected(struct pp_presence *p, const void *client)
@@ -211,16 +223,10 @@ void pp_presence_disconnected(struct pp_presence *p, const void *client)
     if (c == NULL) {
         return;
     }
-    HASH_DEL(p->clients, c);
     while (c->subs != NULL) {
-        struct sub *s = c->subs;
-        c->subs = s->next;
-        if (!client_reads(c, s->room)) {
-            reader_add(p, s->room, c->user, -1);
-        }
-        free(s);
+        drop_sub(p, c, &c->subs);
     }
-    client_free(c);
+    client_drop_if_empty(p, c);
 }
 
 void pp_presence_forget(struct pp_presence *p, const char *room, const char *user)
@@ -231,26 +237,15 @@ void pp_presence_forget(struct pp_presence *p, const char *room, const char *use
         if (user != NULL && strcmp(c->user, user) != 0) {
             continue;
         }
-        bool held = false;
         /* cppcheck-suppress uninitvar ; HASH_ITER hands out initialised table entries */
-        for (struct sub **pp = &c->subs; *pp != NULL;) {
-            struct sub *s = *pp;
-            if (strcmp(s->room, room) == 0) {
-                *pp = s->next;
-                free(s);
-                held = true;
+        for (struct sub **link = &c->subs; *link != NULL;) {
+            if (strcmp((*link)->room, room) == 0) {
+                drop_sub(p, c, link); /* the last one of room reports the user gone */
             } else {
-                pp = &s->next;
+                link = &(*link)->next;
             }
         }
-        if (held) {
-            reader_add(p, room, c->user, -1);
-        }
-        /* cppcheck-suppress uninitvar ; as above */
-        if (c->subs == NULL) {
-            HASH_DEL(p->clients, c);
-            client_free(c);
-        }
+        client_drop_if_empty(p, c);
     }
 }
 
