@@ -11,7 +11,11 @@
  *    publishes are always sent (before, one could be held and never sent);
  *  - that copy and the CONNECT are never queued together, so a QoS 1 publish reserves only the
  *    larger of them (+ 4 bytes, and 4 bytes beside the queue now): more publishes are held,
- *    PD_ERR_TOO_BIG only when its size + max(its size, the last CONNECT's) + 4 > txbuf.
+ *    PD_ERR_TOO_BIG only when its size + max(its size, the last CONNECT's) + 4 > txbuf;
+ *  - held packets are written from where they are kept (no copies): a QoS 1 publish needs
+ *    only its size + the last CONNECT's + 4 bytes beside what is queued; held messages follow
+ *    a reconnect's CONNECT at once instead of after its CONNACK; a retransmission writes every
+ *    held packet again; the window is the held packets themselves (context 68 bytes).
  *
  * Model. The caller owns everything: the struct pd_client (at most 96 bytes on a 32-bit MCU
  * with the default pd_config.h), a transmit buffer and a receive buffer, and the transport.
@@ -21,17 +25,16 @@
  * callback. Several clients may live in one program; there is no global state.
  *
  * Buffers.
- *  - txbuf holds, in this order: the QoS 1 PUBLISH packets awaiting PUBACK (kept for
- *    retransmission and for resending after a reconnect), then the bytes not yet written to
- *    the transport. Sending a held packet appends a copy of it to that queue, and a reconnect
- *    queues its CONNECT there, never both at once (the CONNECT is queued alone, from idle;
- *    copies only once connected, after the broker has read it). So a QoS 1 publish of p bytes
- *    is accepted only while held + p + max(queued, p, largest held, C) + 4 <= txbuf (C = the
- *    last CONNECT's size, 0 before the first pd_connect()): every held packet can then always
- *    be copied out once the queue has drained, and the next CONNECT queued beside them.
- *    Otherwise it returns PD_ERR_BUSY (retry after a later pd_poll()), or PD_ERR_TOO_BIG when
- *    even alone p + max(p, C) + 4 > txbuf. Size txbuf as window * largest packet + the larger
- *    of the largest packet and the CONNECT + 4.
+ *  - txbuf holds every outgoing packet, whole and in wire order: the QoS 1 PUBLISH packets
+ *    awaiting PUBACK and the SUBSCRIBE/UNSUBSCRIBE awaiting their answer ("held") stay where
+ *    they are once written, and are written again from there (retransmission, reconnect);
+ *    every other packet leaves once written. After a link loss the next CONNECT goes in
+ *    front of the held publishes. So a QoS 1 publish of p bytes is accepted only while
+ *    queued + p + C + 4 <= txbuf (queued = every byte in txbuf now, C = the last CONNECT's
+ *    size, 0 before the first pd_connect()): the reconnect and a PUBACK or PINGREQ then
+ *    always fit beside what is held. Otherwise it returns PD_ERR_BUSY (retry after a later
+ *    pd_poll() or a PUBACK), or PD_ERR_TOO_BIG when even alone p + C + 4 > txbuf. Size txbuf
+ *    as window * largest packet + the CONNECT + 4.
  *  - rxbuf holds exactly one incoming packet. An incoming PUBLISH larger than rxbuf is read
  *    and thrown away (acknowledged if QoS 1 so the broker does not resend it), counted in
  *    pd_dropped() and reported as PD_EV_DROPPED; any other packet larger than rxbuf ends the
@@ -46,8 +49,8 @@
  * Sessions and reconnects. When the link dies (transport error, PINGRESP or CONNACK timeout,
  * malformed packet) the client goes to PD_ST_IDLE and emits PD_EV_DISCONNECTED with the
  * reason; the caller closes its transport. QoS 1 messages not yet acknowledged stay in
- * txbuf and are sent again right after the next accepted CONNACK (with DUP if they had been
- * handed to the transport before). Subscriptions
+ * txbuf and are written again right behind the next CONNECT, in order (with DUP if they had
+ * been written before; MQTT 3.1.1 lets a client send before the CONNACK). Subscriptions
  * are not stored by the library: when PD_EV_CONNACK reports session_present == false, the
  * application subscribes again from that callback (with a persistent session the broker kept
  * them). pd_reconnect_schedule()/pd_reconnect_due() pace the attempts.
@@ -69,8 +72,8 @@ enum pd_status {
     PD_ERR_STATE,     /* not allowed in the current state (e.g. publish QoS 0 while idle) */
     PD_ERR_BUSY,      /* no room now: window full or txbuf full; retry after pd_poll() */
     PD_ERR_TOO_BIG,   /* payload above PD_MAX_PAYLOAD, or a packet above PD_PACKET_MAX or
-                         larger than txbuf can ever hold (a QoS 1 publish: with the larger of
-                         its copy and the last CONNECT, and the reserve, see pd_publish());
+                         larger than txbuf can ever hold (a QoS 1 publish: with the last
+                         CONNECT and the reserve, see pd_publish());
                          nothing was queued */
     PD_ERR_NAME,      /* room or user name outside [A-Za-z0-9_.-]{1,64} */
     PD_ERR_TRANSPORT, /* transport send/recv failed */
@@ -151,24 +154,20 @@ struct pd_connect_opts {
 };
 
 /* The context. Fields are private: read them through the accessors below. */
-struct pd_inflight_slot {
-    uint16_t id;   /* packet id; 0 = slot free (or released, bytes not yet reclaimed) */
-    uint16_t info; /* bits 0..2 pending/kind flags, 3..15 bytes held in txbuf */
-    uint16_t sent; /* last transmission, now_ms >> 6 */
-};
-
 struct pd_client {
     /* Small fields first: Thumb-1 loads reach bytes only at offsets 0..31 and halfwords at
      * 0..62, so this order keeps the code on Cortex-M0+ short. */
     uint8_t state;
     uint8_t flags;
     uint8_t attempt;
-    uint16_t tx_cap, tx_len, tx_held;
+    uint16_t tx_cap, tx_len;
+    uint16_t tx_sent; /* txbuf bytes written and held (see the layout in pd_inflight.h) */
+    uint16_t tx_part; /* bytes written of the packet at tx_sent */
     uint16_t rx_cap, rx_len;
     uint16_t keepalive_s;
     uint16_t next_id;
     uint16_t dropped;
-    uint16_t conn_len; /* bytes of the last CONNECT: held publishes leave room for it */
+    uint16_t conn_len; /* bytes of the last CONNECT: held packets leave room for it */
     const struct pd_transport *tr;
     pd_event_fn on_event;
     void *user;
@@ -179,7 +178,7 @@ struct pd_client {
     uint32_t last_rx;    /* now_ms of the last complete packet read */
     uint32_t wait_since; /* PINGREQ or CONNECT sent at (valid when waiting) */
     uint32_t retry_at;   /* next reconnect attempt at */
-    struct pd_inflight_slot win[PD_INFLIGHT_MAX];
+    uint32_t rt_since;   /* the oldest held packet was last written at */
 };
 
 /* Prepare c. tr, txbuf, rxbuf and user are borrowed for c's whole life. txlen and rxlen must
@@ -199,9 +198,10 @@ enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opt
  * with PUBACK, send PINGREQ after 3/4 of the keepalive without a packet in either direction
  * (one that finds txbuf full is retried at every call until queued), declare the link dead
  * when the PINGRESP is keepalive/2 late, counted from when the PINGREQ fell due (or CONNACK
- * PD_CONNACK_TIMEOUT_MS late), retransmit QoS 1 after PD_RETRY_MS, and write queued bytes
- * until the transport would block. Call it often (every main-loop turn, or when the socket is
- * readable/writable and at least every keepalive/4).
+ * PD_CONNACK_TIMEOUT_MS late), write every held packet again (PUBLISH with DUP) once the
+ * oldest has waited PD_RETRY_MS for its answer and the queue has drained, and write queued
+ * packets until the transport would block. Call it often (every main-loop turn, or when the
+ * socket is readable/writable and at least every keepalive/4).
  * Returns PD_OK, or the reason the link died during this call (the state is then
  * PD_ST_IDLE and PD_EV_DISCONNECTED was emitted). In PD_ST_IDLE it does nothing. */
 enum pd_status pd_poll(struct pd_client *c, uint32_t now_ms);
@@ -209,17 +209,15 @@ enum pd_status pd_poll(struct pd_client *c, uint32_t now_ms);
 /* Queue a PUBLISH. topic: NUL-terminated, non-empty, no wildcard check (the broker refuses).
  * payload (len bytes, may be NULL when len is 0) is copied: the caller may reuse it at once.
  * QoS 0 needs PD_ST_CONNECTED or PD_ST_CONNECTING. QoS 1 is accepted in any state but
- * PD_ST_DISCONNECTING: it takes a window slot and stays in txbuf until PUBACK, and is sent
- * once connected. A QoS 1 publish always leaves free in txbuf 4 bytes beside the queue now
- * and, besides the held messages, room for the larger of a copy of the largest of them
- * (itself included) and the last CONNECT, plus 4 bytes (a copy and the CONNECT are never
- * queued together), so every held message can be (re)sent and a reconnect and the
- * acknowledgements always fit (see Buffers above): what it accepts it can send.
+ * PD_ST_DISCONNECTING: it takes a window slot and stays in txbuf until PUBACK, and goes out
+ * once connected. A QoS 1 publish always leaves free in txbuf, beside everything queued, room
+ * for the last CONNECT plus 4 bytes, so a reconnect and the acknowledgements always fit (see
+ * Buffers above): what it accepts it can send.
  * *id_out (may be NULL) receives the packet id (0 for QoS 0).
  * Returns PD_OK, PD_ERR_PARAM, PD_ERR_TOO_BIG (nothing queued: len > PD_MAX_PAYLOAD, or the
- * packet cannot fit txbuf even with nothing held; for QoS 1 its size + the larger of its size
- * and the last CONNECT's + 4), PD_ERR_STATE, PD_ERR_BUSY (window or txbuf full now; retry
- * once pd_poll() has written the queue or a PUBACK has released held messages). */
+ * packet cannot fit txbuf even with nothing queued; for QoS 1 its size + the last CONNECT's
+ * + 4), PD_ERR_STATE, PD_ERR_BUSY (window or txbuf full now; retry once pd_poll() has
+ * written the queue or a PUBACK has released held messages). */
 enum pd_status pd_publish(struct pd_client *c, const char *topic, const void *payload, size_t len,
                           uint8_t qos, bool retain, uint16_t *id_out);
 

@@ -27,7 +27,6 @@ static void note(struct pd_client *c, enum pd_event_type type, enum pd_status st
 void pd_abort(struct pd_client *c)
 {
     c->state = PD_ST_IDLE;
-    c->tx_len = c->tx_held;
     c->rx_len = 0;
     c->rx_skip = 0;
     c->flags = 0;
@@ -84,7 +83,7 @@ enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opt
     if (st != PD_OK) {
         return PD_ERR_TOO_BIG; /* the queue is empty: it can never fit */
     }
-    c->conn_len = (uint16_t)(c->tx_len - c->tx_held); /* the queue holds just the CONNECT */
+    c->conn_len = (uint16_t)pd_pkt_size(c->tx); /* it went in front */
     c->state = PD_ST_CONNECTING;
     c->keepalive_s = opts->keepalive_s;
     c->wait_since = now_ms;
@@ -231,7 +230,12 @@ static enum pd_status timers(struct pd_client *c, uint32_t now_ms)
     uint32_t t = c->keepalive_s * 1000u;
     uint32_t limit = PD_CONNACK_TIMEOUT_MS;
     if (c->state == PD_ST_CONNECTED) {
-        pd_win_service(c, now_ms);
+        /* Everything written and the oldest held packet unanswered for PD_RETRY_MS: write
+         * the held ones again (only once the queue has drained, so a slow link never gets
+         * copies piled up). */
+        if (c->tx_sent == c->tx_len && c->tx_sent && now_ms - c->rt_since >= PD_RETRY_MS) {
+            c->tx_sent = 0;
+        }
         if (!t) {
             return PD_OK;
         }
@@ -254,19 +258,33 @@ static enum pd_status timers(struct pd_client *c, uint32_t now_ms)
     return now_ms - c->wait_since >= limit ? PD_ERR_TIMEOUT : PD_OK;
 }
 
-/* Write the queue until the transport would block; what was written leaves the buffer. */
+/* Write the queue, a packet at a time, until the transport would block. A packet wholly
+ * written leaves the buffer, unless it is held: then it stays before tx_sent, and a PUBLISH
+ * gets DUP for later copies. */
 static enum pd_status transmit(struct pd_client *c, uint32_t now_ms)
 {
-    while (c->tx_len > c->tx_held) {
-        uint8_t *q = c->tx + c->tx_held;
-        uint32_t n = (uint32_t)(c->tx_len - c->tx_held);
-        int32_t r = io(c, true, q, n);
+    while (c->tx_sent < c->tx_len) {
+        uint32_t at = c->tx_sent;
+        uint8_t *q = c->tx + at;
+        uint32_t n = pd_pkt_size(q);
+        int32_t r = io(c, true, q + c->tx_part, n - c->tx_part);
         if (r <= 0) {
             return (enum pd_status)(-r);
         }
-        memmove(q, q + r, n - (uint32_t)r);
-        c->tx_len = (uint16_t)(c->tx_len - r);
         c->last_tx = now_ms;
+        c->tx_part = (uint16_t)(c->tx_part + r);
+        if (c->tx_part == n) {
+            c->tx_part = 0;
+            if (!(q[0] & PD_HELD)) {
+                pd_txq_remove(c, at, n);
+            } else {
+                if (!at) {
+                    c->rt_since = now_ms; /* the oldest held packet went out */
+                }
+                q[0] |= (q[0] >> 1) & PD_F_DUP; /* among held ones bit 4 marks a PUBLISH */
+                c->tx_sent = (uint16_t)(at + n);
+            }
+        }
     }
     return PD_OK;
 }
@@ -285,7 +303,7 @@ enum pd_status pd_poll(struct pd_client *c, uint32_t now_ms)
     if (st == PD_OK) {
         st = transmit(c, now_ms);
     }
-    if (st != PD_OK || (c->state == PD_ST_DISCONNECTING && c->tx_len == c->tx_held)) {
+    if (st != PD_OK || (c->state == PD_ST_DISCONNECTING && c->tx_sent == c->tx_len)) {
         return fail(c, st);
     }
     return PD_OK;
@@ -336,11 +354,4 @@ enum pd_state pd_state(const struct pd_client *c) { return (enum pd_state)c->sta
 
 uint16_t pd_dropped(const struct pd_client *c) { return c->dropped; }
 
-unsigned pd_inflight(const struct pd_client *c)
-{
-    unsigned n = 0;
-    for (unsigned i = 0; i < PD_INFLIGHT_MAX; i++) {
-        n += c->win[i].id != 0;
-    }
-    return n;
-}
+unsigned pd_inflight(const struct pd_client *c) { return pd_win_find(c, 0) >> 16; }

@@ -1,10 +1,13 @@
-/* The in-flight window and the transmit buffer layout.
+/* The transmit buffer: every outgoing packet, in wire order, and the in-flight window.
  *
- * txbuf: [0, tx_held) the QoS 1 PUBLISH packets awaiting PUBACK, in slot order (a slot's
- * bytes = its info length); [tx_held, tx_len) the bytes not yet written to the transport, in
- * order. Held packets are never written from where they are kept: (re)sending one appends a
- * copy to the queue, so a PUBACK can release the bytes at once, whatever is half-written.
- * Slots in use always form a prefix of win[]. */
+ * txbuf [0, tx_len) holds whole packets as they go on the wire. [0, tx_sent) are packets that
+ * have been written and wait for their answer: the QoS 1 PUBLISH packets awaiting PUBACK and
+ * the SUBSCRIBE/UNSUBSCRIBE awaiting SUBACK/UNSUBACK ("held" packets: bit 1 of their type
+ * byte, 0x32, 0x82, 0xA2, is set; no other packet the library sends has it). From tx_sent on
+ * come the packets not yet (fully) written; tx_part bytes of the one at tx_sent are. Held
+ * packets are (re)sent from where they are kept, never copied; every other packet leaves the
+ * buffer once written. The window is the set of held packets: their ids are in their bytes,
+ * so there is no slot table. */
 #ifndef PD_INFLIGHT_H
 #define PD_INFLIGHT_H
 
@@ -12,35 +15,31 @@
 
 #include "pd_client.h"
 
-/* Slot info: bit 0 PD_W_PENDING; bits 1..2 what the slot waits for,
- * (ack event type - PD_EV_PUBACK) << 1: 0 PUBACK, PD_W_SUB SUBACK, PD_W_UNSUB UNSUBACK;
- * bits 3..15 the bytes held in txbuf (publish slots; (UN)SUBSCRIBE slots hold none). */
-#define PD_W_PENDING 0x1u /* publish slot must be (re)sent once connected */
-#define PD_W_SUB 0x2u
-#define PD_W_UNSUB 0x4u
-#define PD_W_KIND 0x6u
-#define PD_W_LEN(info) ((uint32_t)(info) >> 3)
+#define PD_HELD 0x02u /* type byte bit 1: the packet waits for an answer once written */
 
-/* The first free slot, or NULL when the window is full. */
-struct pd_inflight_slot *pd_win_free(struct pd_client *c);
+/* Bytes of the packet at p (header + remaining length; the library writes at most 2 length
+ * bytes). */
+uint32_t pd_pkt_size(const uint8_t *p);
 
-/* A packet id not 0 and not used by any slot. */
+/* Walk txbuf. Returns the number of held packets << 16 | the offset of the held packet with
+ * this packet id (tx_len if none; id 0 never matches). */
+uint32_t pd_win_find(const struct pd_client *c, uint32_t id);
+
+/* A packet id not 0 and not used by any held packet. */
 uint16_t pd_win_next_id(struct pd_client *c);
 
-/* Release the slot that ack (PD_EV_PUBACK, PD_EV_SUBACK or PD_EV_UNSUBACK) answers for this
- * id, with its held bytes. Returns true if one matched; unknown ids are ignored. */
+/* Take the n bytes of the packet at off out of txbuf (later packets move down). */
+void pd_txq_remove(struct pd_client *c, uint32_t off, uint32_t n);
+
+/* Release the held packet that ack (PD_EV_PUBACK, PD_EV_SUBACK or PD_EV_UNSUBACK) answers
+ * for this id. Returns true if one matched; unknown ids and other kinds are ignored, and so
+ * is an answer for a packet not wholly written since the last rewind or reconnect: a stale
+ * one, or the answer to an earlier copy of a packet being written again at this moment (its
+ * bytes must finish on the wire, and the broker answers that copy too). */
 bool pd_win_release(struct pd_client *c, uint16_t id, enum pd_event_type ack);
 
-/* The link is gone: free SUBSCRIBE/UNSUBSCRIBE slots (their answers will never come) and
- * mark every held publish for sending after the next CONNACK. */
+/* The link is gone: keep only the held publishes (sent again, from the start, once
+ * reconnected); SUBSCRIBE/UNSUBSCRIBE answers will never come, the rest was for that link. */
 void pd_win_reset(struct pd_client *c);
-
-/* Connected: mark publishes sent PD_RETRY_MS ago for resending (only when the queue is
- * empty, so copies of one message never pile up behind a slow link), then append a copy of each
- * pending one to the queue while it fits (the kept original then gets DUP, so every later
- * copy is marked as a redelivery). pd_queue() keeps room for the largest held one, so each
- * fits once the queue has drained (the CONNECT of a reconnect has left it by then: copies are
- * only appended once connected, and the broker answers only a CONNECT it has read). */
-void pd_win_service(struct pd_client *c, uint32_t now_ms);
 
 #endif

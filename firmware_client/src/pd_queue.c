@@ -4,27 +4,32 @@
 #include "pd_inflight.h"
 #include "pd_queue.h"
 
-/* Free bytes a held publish must leave, beside the queue now and beside the larger of a copy
- * of the largest held packet and the last CONNECT once the queue has drained, so a PUBACK or
- * PINGREQ can always be queued (the receive path stops reading while fewer are free). */
+/* Free bytes every held packet leaves beside the held ones and the last CONNECT, so a PUBACK
+ * or PINGREQ can always be queued (the receive path stops reading while fewer are free). */
 #define HELD_RESERVE 4u
 
 enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const struct pd_body *b)
 {
     struct pd_wr w = {NULL, 0};
     uint32_t at = c->tx_len;
-    struct pd_inflight_slot *si = NULL;
-    uint16_t slot = 0;
+    uint32_t keep = 0;         /* a held packet: the last CONNECT + the reserve */
+    uint32_t used = c->tx_len; /* bytes it must fit beside now */
 
-    /* Type bit 1 marks the packets that take a slot: PUBLISH QoS 1 (0x32), SUBSCRIBE (0x82),
-     * UNSUBSCRIBE (0xA2). */
-    if (type & 0x02u) {
-        slot = !(type & 0x80u) ? PD_W_PENDING : (type & 0x20u) ? PD_W_UNSUB : PD_W_SUB;
-        si = pd_win_free(c);
-        if (!si) {
+    /* Type bit 1 marks the packets that are held until answered: PUBLISH QoS 1 (0x32),
+     * SUBSCRIBE (0x82), UNSUBSCRIBE (0xA2). */
+    if (type & PD_HELD) {
+        if (pd_win_find(c, 0) >> 16 >= PD_INFLIGHT_MAX) {
             return PD_ERR_BUSY;
         }
         id = pd_win_next_id(c);
+        /* Held packets stay until answered, and after a link loss the CONNECT goes in front
+         * of the held publishes: so a held one leaves room for the last CONNECT and the
+         * reserve beside everything queued now (held or not: the rest drains, so the held
+         * bytes alone always leave that room). */
+        keep = c->conn_len + HELD_RESERVE;
+        used += keep;
+    } else if (type == PD_T_CONNECT) {
+        at = 0; /* before the held publishes it resends */
     }
     /* Two passes of one builder: count (w.p NULL), then write where the count says. */
     for (;;) {
@@ -34,30 +39,6 @@ enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const s
         }
         /* (PD_ENC_HDR_SIZE(w.n) + w.n, written without a branch: shorter on Thumb-1) */
         uint32_t total = w.n + 2u + (w.n > 127u);
-        /* A held packet is (re)sent as a copy appended after the held region, and a reconnect
-         * queues its CONNECT there, never both at once (the CONNECT is queued alone, from idle;
-         * copies only once connected, after the broker has read it). So a held one must fit,
-         * with the reserve, beside the queue now and beside the held region plus the larger
-         * of the largest held packet (itself included) and the last CONNECT. (Slots in use
-         * are a prefix: all of them lie before si.) */
-        uint32_t keep = 0;         /* a held packet alone: max(it, the CONNECT) + the reserve */
-        uint32_t copy = total;     /* max(it, the CONNECT, the largest held packet) */
-        uint32_t used = c->tx_len; /* bytes it must fit beside */
-        if (slot & PD_W_PENDING) {
-            if (c->conn_len > copy) {
-                copy = c->conn_len;
-            }
-            keep = copy + HELD_RESERVE;
-            for (const struct pd_inflight_slot *s = c->win; s < si; s++) {
-                if (PD_W_LEN(s->info) > copy) {
-                    copy = PD_W_LEN(s->info);
-                }
-            }
-            if (c->tx_held + copy > used) {
-                used = c->tx_held + copy;
-            }
-            used += HELD_RESERVE;
-        }
         /* too big: does not fit even with nothing held and the queue empty */
         if (total > PD_PACKET_MAX || total + keep > c->tx_cap) {
             return PD_ERR_TOO_BIG;
@@ -65,24 +46,14 @@ enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const s
         if (total + used > c->tx_cap) {
             return PD_ERR_BUSY;
         }
-        if (keep) { /* (a held publish: keep is not 0) */
-            /* Open a gap at the end of the held region; the unsent queue moves up. */
-            at = c->tx_held;
-            memmove(c->tx + at + total, c->tx + at, c->tx_len - at);
-            c->tx_held = (uint16_t)(c->tx_held + total);
-            slot = (uint16_t)(slot | total << 3);
-        }
+        memmove(c->tx + at + total, c->tx + at, c->tx_len - at);
         c->tx_len = (uint16_t)(c->tx_len + total);
         pd_enc_header(c->tx + at, type, w.n);
         w.p = c->tx + at + total - w.n;
         w.n = 0;
     }
-    if (si) { /* (only packets with a body take a slot) */
-        si->id = id;
-        si->info = slot;
-        if (b->id_out) {
-            *b->id_out = id;
-        }
+    if ((type & PD_HELD) && b->id_out) {
+        *b->id_out = id;
     }
     return PD_OK;
 }

@@ -7,16 +7,15 @@
 #include "pd_client.h"
 #include "pd_encode.h"
 
-/* Encode one packet of this type byte into txbuf. A QoS 1 PUBLISH is held until PUBACK, a
- * SUBSCRIBE or UNSUBSCRIBE takes a window slot until answered; both get a new packet id, stored
- * in *b->id_out when that is not NULL. Other packets are transient, queued at the end, and
- * carry id as given (0 = none); b may then be NULL.
- * A held publish must also leave 4 bytes free now and, beside the held region, the larger of
- * a copy of the largest held packet (itself included) and the last CONNECT, + 4 bytes, so
- * every held one can be sent and a reconnect fits (they are never queued together).
+/* Encode one packet of this type byte into txbuf, at the end (a CONNECT: at the front, before
+ * the held publishes it resends). A QoS 1 PUBLISH is held until PUBACK, a SUBSCRIBE or
+ * UNSUBSCRIBE until answered; they take a window place and get a new packet id, stored in
+ * *b->id_out when that is not NULL. Other packets leave once written and carry id as given
+ * (0 = none); b may then be NULL.
+ * A held packet must also leave, beside everything queued, room for the last CONNECT + 4
+ * bytes, so a reconnect and a PUBACK or PINGREQ always fit beside what is held.
  * Returns PD_OK, PD_ERR_BUSY (window or free space short now), PD_ERR_TOO_BIG (the packet
- * exceeds PD_PACKET_MAX or the whole txbuf; a held publish, its size + the larger of its size
- * and the last CONNECT + 4). */
+ * exceeds PD_PACKET_MAX or the whole txbuf; a held one, its size + the last CONNECT + 4). */
 enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const struct pd_body *b);
 
 /* pd_publish() with a topic made of parts and flags = QoS << 1 | retain (the low nibble of

@@ -142,8 +142,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
     }
-    if (f.c.rx_len > rxlen || f.c.tx_len > 1024u || f.c.tx_held > f.c.tx_len) {
+    if (f.c.rx_len > rxlen || f.c.tx_len > 1024u || f.c.tx_sent > f.c.tx_len) {
         abort(); /* the buffers' bookkeeping stays inside them */
+    }
+    /* txbuf is whole packets end to end, tx_sent on a boundary, tx_part inside its packet */
+    for (size_t off = 0, n; off < f.c.tx_len; off += n) {
+        n = tx[off + 1] & 0x80u ? 3u + (tx[off + 1] & 0x7Fu) + ((size_t)tx[off + 2] << 7)
+                                : 2u + tx[off + 1];
+        if (off + n > f.c.tx_len || (off < f.c.tx_sent && off + n > f.c.tx_sent) ||
+            (off == f.c.tx_sent && f.c.tx_part >= n)) {
+            abort();
+        }
+    }
+    if (f.c.tx_sent == f.c.tx_len && f.c.tx_part) {
+        abort();
     }
     free(tx);
     free(rx);
