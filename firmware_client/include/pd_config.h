@@ -11,13 +11,15 @@
 #endif
 
 /* In-flight window: how many QoS 1 publishes, SUBSCRIBEs and UNSUBSCRIBEs may await their
- * acknowledgement at once. Each slot costs 6 bytes of context. Range 1..16. */
+ * acknowledgement at once. They are kept in txbuf, so the window costs no context; txbuf's
+ * size bounds it too. Range 1..255. */
 #ifndef PD_INFLIGHT_MAX
 #define PD_INFLIGHT_MAX 4
 #endif
 
-/* An unacknowledged QoS 1 PUBLISH is sent again, with DUP set, this long after its last
- * transmission. Resolution is 64 ms (slot timestamps are kept in 64 ms units, 16 bits). */
+/* When the oldest unacknowledged QoS 1 PUBLISH (or SUBSCRIBE/UNSUBSCRIBE) was last written
+ * this long ago and the queue has drained, every held packet is written again (PUBLISH with
+ * DUP set). */
 #ifndef PD_RETRY_MS
 #define PD_RETRY_MS 5000u
 #endif
