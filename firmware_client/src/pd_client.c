@@ -92,33 +92,37 @@ enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opt
     return PD_OK;
 }
 
-/* An incoming PUBLISH larger than rxbuf: its first rx_cap bytes are in rx. Acknowledge it if
- * QoS 1 and its topic and id are inside that prefix, count it, and skip the rest. */
-static enum pd_status drop_big(struct pd_client *c, uint32_t hl, uint32_t total)
+/* The n bytes of a packet of total bytes are in rx (hl of them its fixed header): all of it, or
+ * the first rx_cap bytes of a PUBLISH larger than rxbuf. That one is acknowledged if QoS 1 and
+ * its topic and id are inside the prefix, counted, and the rest skipped. */
+static enum pd_status handle(struct pd_client *c, uint32_t hl, uint32_t n, uint32_t rem,
+                             uint32_t now_ms)
 {
-    struct pd_event ev;
-    ev.id = 0; /* stays 0 unless the prefix holds a valid QoS 1 header */
-    if (pd_parse_publish(c->rx + hl, c->rx_cap - hl, c->rx[0] & 0x0Fu, &ev) == PD_ERR_PROTOCOL) {
-        return PD_ERR_PROTOCOL; /* QoS 2 */
-    }
-    if (ev.id) {
-        (void)pd_queue(c, PD_T_PUBACK, ev.id, NULL); /* room is reserved */
-    }
-    {
-        uint32_t d = c->dropped + 1u; /* saturates: 0x10000 becomes 0xFFFF */
-        c->dropped = (uint16_t)(d - (d >> 16));
-    }
-    c->rx_skip = total - c->rx_len;
+    uint32_t total = hl + rem;
+    struct pd_event ev; /* (for a prefix its id stays 0 unless it holds a valid QoS 1 header) */
+    enum pd_status st = pd_parse_body(c->rx[0], c->rx + hl, n - hl, &ev);
     c->rx_len = 0;
-    note(c, PD_EV_DROPPED, PD_OK, ev.id, total - hl);
-    return PD_OK;
-}
-
-/* One complete packet of total bytes is in rx. */
-static enum pd_status dispatch(struct pd_client *c, uint32_t total)
-{
-    struct pd_event ev;
-    enum pd_status st = pd_parse_packet(c->rx, total, &ev);
+    if (n != total) {
+        if (st == PD_ERR_PROTOCOL) {
+            return st; /* QoS 2 */
+        }
+        {
+            uint32_t d = c->dropped + 1u; /* saturates: 0x10000 becomes 0xFFFF */
+            c->dropped = (uint16_t)(d - (d >> 16));
+        }
+        c->rx_skip = total - n;
+        /* the event: type, id and len only (status and code are 0 for a PUBLISH) */
+        ev.type = PD_EV_DROPPED;
+        ev.qos = 0;
+        ev.dup = false;
+        ev.retain = false;
+        ev.topic = NULL;
+        ev.topic_len = 0;
+        ev.data = NULL;
+        ev.len = rem;
+        goto ack;
+    }
+    c->last_rx = now_ms;
     if (st != PD_OK) {
         return st;
     }
@@ -130,7 +134,8 @@ static enum pd_status dispatch(struct pd_client *c, uint32_t total)
         if (c->state == PD_ST_CONNECTING) {
             return PD_ERR_PROTOCOL;
         }
-        if (ev.qos) {
+    ack:
+        if (ev.id) {                                     /* QoS 1 */
             (void)pd_queue(c, PD_T_PUBACK, ev.id, NULL); /* room is reserved */
         }
     } else if (ev.type == PD_EV_CONNACK) {
@@ -173,35 +178,29 @@ static enum pd_status receive(struct pd_client *c, uint32_t now_ms)
     unsigned done = 0;
     while (done < PD_POLL_MAX_PACKETS && (uint32_t)(c->tx_cap - c->tx_len) >= 4u) {
         /* (the room check keeps space for the PUBACK or PINGREQ this packet may need) */
-        uint32_t hl;   /* (set by pd_parse_header() whenever it is read) */
-        uint32_t need; /* bytes of the current packet rx must hold before anything happens */
         uint32_t want;
         int32_t r;
         uint8_t *dst = c->rx;
         if (c->rx_skip) {
             want = c->rx_skip < c->rx_cap ? c->rx_skip : c->rx_cap;
         } else {
-            enum pd_status st = pd_parse_header(c->rx, c->rx_len, &hl, &need);
+            uint32_t hl;   /* (set by pd_header() whenever it is read) */
+            uint32_t rem;  /* (likewise) */
+            uint32_t need; /* bytes of the current packet rx must hold before anything happens */
+            enum pd_status st = pd_header(c->rx, c->rx_len, &hl, &rem);
             if (st == PD_ERR_NEED_MORE) {
                 need = c->rx_len + 1u; /* at most 5: below rx_cap */
             } else if (st != PD_OK) {
                 return st;
-            } else if ((need += hl) > c->rx_cap) {
-                if ((c->rx[0] & 0xF0u) != PD_T_PUBLISH) {
+            } else if ((need = hl + rem) > c->rx_cap) {
+                if (c->rx[0] >> 4 != PD_T_PUBLISH >> 4) {
                     return PD_ERR_OVERSIZE;
-                }
-                if (c->rx_len == c->rx_cap) {
-                    st = drop_big(c, hl, need);
-                    goto handled;
                 }
                 need = c->rx_cap;
             }
             if (c->rx_len == need) {
-                c->rx_len = 0;
-                c->last_rx = now_ms;
-                st = dispatch(c, need);
-            handled:
                 done++;
+                st = handle(c, hl, need, rem, now_ms);
                 if (st != PD_OK) {
                     return st;
                 }

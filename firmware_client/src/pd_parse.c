@@ -5,29 +5,22 @@
 
 enum pd_status pd_parse_header(const uint8_t *buf, size_t len, uint32_t *hdrlen, uint32_t *rem)
 {
-    uint32_t v = 0;
-    for (uint32_t i = 1; i < 5; i++) {
-        if (i >= len) {
-            return PD_ERR_NEED_MORE;
-        }
-        v |= (uint32_t)(buf[i] & 0x7Fu) << (7u * (i - 1u));
-        if (!(buf[i] & 0x80u)) {
-            *hdrlen = i + 1u;
-            *rem = v;
-            return PD_OK;
-        }
-    }
-    return PD_ERR_MALFORMED;
+    return pd_header(buf, len, hdrlen, rem);
 }
 
 uint16_t pd_get_u16(const uint8_t *p) { return (uint16_t)((unsigned)p[0] << 8 | p[1]); }
 
-enum pd_status pd_parse_publish(const uint8_t *p, uint32_t rem, uint32_t flags, struct pd_event *ev)
+/* The variable header and payload of a PUBLISH: p[0..rem), flags = the low nibble of its
+ * type byte. ev is zeroed. On an error other fields may be set, but id stays 0 (so the prefix
+ * of an oversize PUBLISH gives its packet id or 0). */
+static enum pd_status parse_publish(const uint8_t *p, uint32_t rem, uint32_t flags,
+                                    struct pd_event *ev)
 {
     uint32_t qos = (flags >> 1) & 3u;
     uint32_t tl;
     uint32_t off;
-    if (qos == 3u || (qos == 0u && (flags & 0x08u))) {
+    /* flags >> 1 is DUP << 2 | QoS: QoS 3 (3, 7) and DUP on QoS 0 (4) are malformed */
+    if ((0x98u >> (flags >> 1)) & 1u) {
         return PD_ERR_MALFORMED;
     }
     if (qos == 2u) {
@@ -43,31 +36,33 @@ enum pd_status pd_parse_publish(const uint8_t *p, uint32_t rem, uint32_t flags, 
     ev->retain = (flags & 0x01u) != 0u;
     ev->topic = (const char *)(p + 2);
     tl = ev->topic_len = pd_get_u16(p);
-    off = 2u + tl + (qos ? 2u : 0u);
+    off = 2u + tl + (qos << 1); /* (QoS 0 or 1 here) */
     if (tl == 0u || off > rem) {
         return PD_ERR_MALFORMED;
     }
-    for (uint32_t i = 0; i < tl; i++) {
-        uint8_t ch = p[2u + i];
+    for (uint32_t i = tl + 1u; i > 1u; i--) { /* p[2..tl + 1], backwards */
+        uint8_t ch = p[i];
         if (ch == 0u || ch == '+' || ch == '#') {
             return PD_ERR_MALFORMED;
         }
     }
+    p += off;
     if (qos) {
-        ev->id = pd_get_u16(p + 2u + tl);
+        ev->id = pd_get_u16(p - 2);
         if (!ev->id) {
             return PD_ERR_MALFORMED;
         }
     }
-    ev->data = p + off;
+    ev->data = p;
     ev->len = rem - off;
     return PD_OK;
 }
 
 /* What each packet type becomes: an event type (bits 0..2) with the least remaining length of
- * the packet (bits 3..4; exact but for SUBACK), or the reason it is refused. */
-#define K_MALFORMED 0x80u /* reserved */
-#define K_PROTOCOL 0x40u  /* client-to-server packets and QoS 2 flows */
+ * the packet (bits 3..4; exact but for SUBACK), or the status it is refused with << 4. */
+#define K_MALFORMED ((uint32_t)PD_ERR_MALFORMED << 4) /* reserved */
+#define K_PROTOCOL ((uint32_t)PD_ERR_PROTOCOL << 4)   /* client-to-server and QoS 2 flows */
+#define K_REFUSED 0x20u                               /* (every refusal is above) */
 #define K_LEN(n) ((n) << 3)
 static const uint8_t kind[16] = {
     K_MALFORMED,               /* 0 reserved */
@@ -88,35 +83,20 @@ static const uint8_t kind[16] = {
     K_MALFORMED,               /* 15 reserved */
 };
 
-enum pd_status pd_parse_packet(const uint8_t *buf, size_t len, struct pd_event *ev)
+enum pd_status pd_parse_body(uint32_t type, const uint8_t *p, uint32_t rem, struct pd_event *ev)
 {
-    uint32_t hl;
-    uint32_t rem;
-    enum pd_status st = pd_parse_header(buf, len, &hl, &rem);
-    const uint8_t *p;
-    uint32_t k;
+    uint32_t k = kind[type >> 4];
 
     memset(ev, 0, sizeof *ev);
-    if (st != PD_OK) {
-        return st;
-    }
-    if ((size_t)hl + rem != len) {
-        return (size_t)hl + rem > len ? PD_ERR_NEED_MORE : PD_ERR_MALFORMED;
-    }
-    p = buf + hl;
-    k = kind[buf[0] >> 4];
     if (k == PD_EV_MESSAGE) {
-        return pd_parse_publish(p, rem, buf[0] & 0x0Fu, ev);
+        return parse_publish(p, rem, type & 0x0Fu, ev);
     }
-    if (k & K_MALFORMED) {
-        return PD_ERR_MALFORMED;
-    }
-    if (k & K_PROTOCOL) {
-        return PD_ERR_PROTOCOL;
+    if (k >= K_REFUSED) {
+        return (enum pd_status)(k >> 4);
     }
     /* CONNACK, PUBACK, SUBACK, UNSUBACK, PINGRESP: flags 0; PINGRESP empty, SUBACK an id and
      * at least one code, the others exactly 2 bytes. */
-    if ((buf[0] & 0x0Fu) || rem < k >> 3 || (rem != k >> 3 && (k & 7u) != PD_EV_SUBACK)) {
+    if ((type & 0x0Fu) || (rem != k >> 3 && (rem < k >> 3 || (k & 7u) != PD_EV_SUBACK))) {
         return PD_ERR_MALFORMED;
     }
     k &= 7u;
@@ -126,10 +106,10 @@ enum pd_status pd_parse_packet(const uint8_t *buf, size_t len, struct pd_event *
     }
     if (k == PD_EV_CONNACK) {
         /* CONNACK: reserved bits 0, known return code, no session on refusal. */
-        if (p[0] > (p[1] ? 0u : 1u) || p[1] > 5u) {
+        if (p[1] + 5u * p[0] > 5u) { /* (0, 0..5) or (1, 0) */
             return PD_ERR_MALFORMED;
         }
-        ev->session_present = p[0] != 0u;
+        ev->session_present = p[0] & 1u; /* (p[0] is 0 or 1 here) */
         ev->code = p[1];
         if (p[1]) {
             ev->status = PD_ERR_REFUSED;
@@ -154,4 +134,19 @@ enum pd_status pd_parse_packet(const uint8_t *buf, size_t len, struct pd_event *
         }
     }
     return PD_OK;
+}
+
+enum pd_status pd_parse_packet(const uint8_t *buf, size_t len, struct pd_event *ev)
+{
+    uint32_t hl;
+    uint32_t rem;
+    enum pd_status st = pd_header(buf, len, &hl, &rem);
+    if (st == PD_OK && (size_t)hl + rem != len) {
+        st = (size_t)hl + rem > len ? PD_ERR_NEED_MORE : PD_ERR_MALFORMED;
+    }
+    if (st != PD_OK) {
+        memset(ev, 0, sizeof *ev);
+        return st;
+    }
+    return pd_parse_body(buf[0], buf + hl, rem, ev);
 }

@@ -22,12 +22,31 @@ uint16_t pd_get_u16(const uint8_t *p);
  * length byte with its continuation bit set). */
 enum pd_status pd_parse_header(const uint8_t *buf, size_t len, uint32_t *hdrlen, uint32_t *rem);
 
-/* The variable header and payload of a PUBLISH: p[0..rem), flags = the low nibble of its
- * type byte. Fills *ev (which the caller has zeroed) as pd_parse_packet() does. Also used on
- * the first bytes of an oversize PUBLISH to find its packet id: on an error other fields may
- * be set, but id keeps the value the caller gave it. */
-enum pd_status pd_parse_publish(const uint8_t *p, uint32_t rem, uint32_t flags,
-                                struct pd_event *ev);
+/* pd_parse_header() inline, for the receive loop (out of line it costs a call and two
+ * variables in memory there). */
+static inline enum pd_status pd_header(const uint8_t *buf, size_t len, uint32_t *hdrlen,
+                                       uint32_t *rem)
+{
+    uint32_t v = 0;
+    for (uint32_t i = 1; i < 5; i++) {
+        if (i >= len) {
+            return PD_ERR_NEED_MORE;
+        }
+        v |= (uint32_t)(buf[i] & 0x7Fu) << (7u * (i - 1u));
+        if (!(buf[i] & 0x80u)) {
+            *hdrlen = i + 1u;
+            *rem = v;
+            return PD_OK;
+        }
+    }
+    return PD_ERR_MALFORMED;
+}
+
+/* pd_parse_packet() once the fixed header is known: type is its first byte and p[0..rem)
+ * the rest of the packet (all of it). Same checks, *ev and returns, but never
+ * PD_ERR_NEED_MORE. On the first bytes of an oversize PUBLISH (rem = how many there are) it
+ * finds the packet id: ev->id is 0 unless the topic and a valid id are inside. */
+enum pd_status pd_parse_body(uint32_t type, const uint8_t *p, uint32_t rem, struct pd_event *ev);
 
 /* Validate the complete packet buf[0..len) (len = header + remaining length exactly) and
  * describe it in *ev (all fields reset first; topic/data point into buf; meaningful only on
