@@ -127,7 +127,7 @@ static enum pd_status handle(struct pd_client *c, uint32_t hl, uint32_t n, uint3
         return st;
     }
     if (ev.type >= PD_EV_PUBACK) { /* PUBACK, SUBACK, UNSUBACK (the parser gives no other) */
-        if (!pd_win_release(c, ev.id, ev.type)) {
+        if (!pd_win_release(c, ev.id, c->rx[0])) {
             return PD_OK; /* unknown id: nothing to release, nothing to report */
         }
     } else if (ev.type == PD_EV_MESSAGE) {

@@ -18,9 +18,9 @@ static uint32_t held_id(const uint8_t *p)
 {
     const uint8_t *q = p + 2 + (p[1] >> 7);
     if (!(p[0] & 0x80u)) {
-        q += ((uint32_t)q[0] << 8 | q[1]) + 2u;
+        q += ((uint32_t)q[0] << 8) + q[1] + 2u;
     }
-    return (uint32_t)q[0] << 8 | q[1];
+    return ((uint32_t)q[0] << 8) + q[1];
 }
 
 uint32_t pd_win_find(const struct pd_client *c, uint32_t id)
@@ -58,14 +58,14 @@ void pd_txq_remove(struct pd_client *c, uint32_t off, uint32_t n)
     }
 }
 
-bool pd_win_release(struct pd_client *c, uint16_t id, enum pd_event_type ack)
+bool pd_win_release(struct pd_client *c, uint16_t id, uint32_t ack)
 {
     uint32_t off = pd_win_find(c, id) & 0xFFFFu;
     const uint8_t *p = c->tx + off;
-    /* the type nibble each ack answers: PUBACK 3, SUBACK 8, UNSUBACK 10 */
-    uint32_t want = (0xA83u >> (((uint32_t)ack - PD_EV_PUBACK) << 2)) & 0x0Fu;
-    /* (only a packet wholly written can have been answered: tx_len, not found, is past it) */
-    if (off >= c->tx_sent || (p[0] >> 4) != want) {
+    /* (only a packet wholly written can have been answered: tx_len, not found, is past it;
+     * each ack's type is the one of what it answers + 1: PUBACK 4 for PUBLISH 3, SUBACK 9 for
+     * SUBSCRIBE 8, UNSUBACK 11 for UNSUBSCRIBE 10) */
+    if (off >= c->tx_sent || (p[0] >> 4) + 1u != ack >> 4) {
         return false;
     }
     pd_txq_remove(c, off, pd_pkt_size(p));

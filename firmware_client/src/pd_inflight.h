@@ -31,12 +31,12 @@ uint16_t pd_win_next_id(struct pd_client *c);
 /* Take the n bytes of the packet at off out of txbuf (later packets move down). */
 void pd_txq_remove(struct pd_client *c, uint32_t off, uint32_t n);
 
-/* Release the held packet that ack (PD_EV_PUBACK, PD_EV_SUBACK or PD_EV_UNSUBACK) answers
- * for this id. Returns true if one matched; unknown ids and other kinds are ignored, and so
+/* Release the held packet that the acknowledgement with type byte ack (PUBACK, SUBACK or
+ * UNSUBACK) answers for this id. Returns true if one matched; unknown ids and other kinds are ignored, and so
  * is an answer for a packet not wholly written since the last rewind or reconnect: a stale
  * one, or the answer to an earlier copy of a packet being written again at this moment (its
  * bytes must finish on the wire, and the broker answers that copy too). */
-bool pd_win_release(struct pd_client *c, uint16_t id, enum pd_event_type ack);
+bool pd_win_release(struct pd_client *c, uint16_t id, uint32_t ack);
 
 /* The link is gone: keep only the held publishes (sent again, from the start, once
  * reconnected); SUBSCRIBE/UNSUBSCRIBE answers will never come, the rest was for that link. */
