@@ -45,9 +45,9 @@ enum pd_status pd_client_init(struct pd_client *c, const struct pd_transport *tr
                               size_t txlen, uint8_t *rxbuf, size_t rxlen, pd_event_fn on_event,
                               void *user)
 {
-    /* (len - 16) wraps for len < 16, so one compare checks both ends of 16..65535 */
-    if (!c || !tr || !tr->send || !tr->recv || !txbuf || !rxbuf || txlen - 16u > 65519u ||
-        rxlen - 16u > 65519u) {
+    /* 16..65535: a shift and a small compare each, no 32-bit literal */
+    if ((txlen | rxlen) >> 16 || txlen < 16u || rxlen < 16u || !c || !tr || !tr->send ||
+        !tr->recv || !txbuf || !rxbuf) {
         return PD_ERR_PARAM;
     }
     memset(c, 0, sizeof *c);
@@ -311,7 +311,9 @@ enum pd_status pd_poll(struct pd_client *c, uint32_t now_ms)
 enum pd_status pd_publish(struct pd_client *c, const char *topic, const void *payload, size_t len,
                           uint8_t qos, bool retain, uint16_t *id_out)
 {
-    const struct pd_parts t = {{topic, NULL, NULL, NULL}};
+    struct pd_parts t; /* (the parts after the first NULL are never read) */
+    t.s[0] = topic;
+    t.s[1] = NULL;
     if (!c || !topic || !*topic) {
         return PD_ERR_PARAM;
     }
@@ -320,20 +322,24 @@ enum pd_status pd_publish(struct pd_client *c, const char *topic, const void *pa
 
 enum pd_status pd_subscribe(struct pd_client *c, const char *filter, uint8_t qos, uint16_t *id_out)
 {
-    const struct pd_parts t = {{filter, NULL, NULL, NULL}};
+    struct pd_parts t; /* (the parts after the first NULL are never read) */
+    t.s[0] = filter;
+    t.s[1] = NULL;
     if (!c || !filter || !*filter) {
         return PD_ERR_PARAM;
     }
-    return pd_queue_sub(c, &t, 1, false, qos, id_out);
+    return pd_queue_sub(c, &t, qos, id_out);
 }
 
 enum pd_status pd_unsubscribe(struct pd_client *c, const char *filter, uint16_t *id_out)
 {
-    const struct pd_parts t = {{filter, NULL, NULL, NULL}};
+    struct pd_parts t; /* (the parts after the first NULL are never read) */
+    t.s[0] = filter;
+    t.s[1] = NULL;
     if (!c || !filter || !*filter) {
         return PD_ERR_PARAM;
     }
-    return pd_queue_sub(c, &t, 1, true, 0, id_out);
+    return pd_queue_sub(c, &t, PD_SUB_UNSUB, id_out);
 }
 
 enum pd_status pd_disconnect(struct pd_client *c)

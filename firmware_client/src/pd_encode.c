@@ -3,20 +3,6 @@
 
 #include "pd_encode.h"
 
-void pd_wr_byte(struct pd_wr *w, uint32_t b)
-{
-    if (w->p) {
-        w->p[w->n] = (uint8_t)b;
-    }
-    w->n++;
-}
-
-void pd_wr_u16(struct pd_wr *w, uint32_t v)
-{
-    pd_wr_byte(w, v >> 8);
-    pd_wr_byte(w, v & 0xFFu);
-}
-
 void pd_wr_bytes(struct pd_wr *w, const void *s, size_t n)
 {
     if (w->p && n) {
@@ -25,26 +11,46 @@ void pd_wr_bytes(struct pd_wr *w, const void *s, size_t n)
     w->n += (uint32_t)n;
 }
 
-void pd_wr_parts(struct pd_wr *w, const struct pd_parts *pt)
+void pd_wr_be(struct pd_wr *w, uint32_t v, size_t n)
 {
-    size_t len[4];
-    size_t total = 0;
-    for (unsigned i = 0; i < 4; i++) {
-        len[i] = pt->s[i] ? strlen(pt->s[i]) : 0;
-        total += len[i];
+    const uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    pd_wr_bytes(w, b + 4 - n, n);
+}
+
+void pd_wr_parts(struct pd_wr *w, const struct pd_parts *pt, unsigned skip)
+{
+    uint8_t *p = w->p;
+    uint32_t at = w->n; /* where the length goes, written once the bytes are counted */
+    uint32_t n = at + 2u;
+    for (unsigned i = 0; i < 4u; i++) {
+        const char *s = pt->s[i];
+        if (i == skip) {
+            continue;
+        }
+        if (!s) {
+            break;
+        }
+        for (; *s; s++) {
+            if (p) {
+                p[n] = (uint8_t)*s;
+            }
+            n++;
+        }
     }
-    /* Above 65535 the packet is far above PD_PACKET_MAX and is refused before the write pass;
-     * the truncated prefix only matters in the count pass. */
-    pd_wr_u16(w, (uint32_t)total & 0xFFFFu);
-    for (unsigned i = 0; i < 4; i++) {
-        pd_wr_bytes(w, pt->s[i], len[i]);
+    w->n = n;
+    if (p) { /* (the string is within the packet: below PD_PACKET_MAX) */
+        n -= at + 2u;
+        p[at] = (uint8_t)(n >> 8);
+        p[at + 1u] = (uint8_t)n;
     }
 }
 
 static void wr_str(struct pd_wr *w, const char *s)
 {
-    const struct pd_parts pt = {{s, NULL, NULL, NULL}};
-    pd_wr_parts(w, &pt);
+    struct pd_parts pt; /* (the parts after the first NULL are never read) */
+    pt.s[0] = s;
+    pt.s[1] = NULL;
+    pd_wr_parts(w, &pt, PD_PARTS_ALL);
 }
 
 static void enc_connect(struct pd_wr *w, const struct pd_connect_opts *o)
@@ -62,9 +68,8 @@ static void enc_connect(struct pd_wr *w, const struct pd_connect_opts *o)
         flags |= 0x40u;
     }
     pd_wr_bytes(w, proto, sizeof proto);
-    pd_wr_byte(w, flags);
-    pd_wr_u16(w, o->keepalive_s);
-    wr_str(w, o->client_id ? o->client_id : "");
+    pd_wr_be(w, flags << 16 | o->keepalive_s, 3); /* flags, keepalive */
+    wr_str(w, o->client_id); /* (NULL: an empty string, as a NULL first part) */
     if (will) {
         wr_str(w, will->topic);
         pd_wr_u16(w, will->len);
@@ -80,30 +85,31 @@ static void enc_connect(struct pd_wr *w, const struct pd_connect_opts *o)
 
 void pd_enc_body(struct pd_wr *w, uint32_t type, uint16_t id, const struct pd_body *b)
 {
-    uint32_t kind = type & 0xF0u;
-    if (kind == PD_T_CONNECT) {
+    /* (type is one of the PD_T_ bytes, a PUBLISH with its flags) */
+    if (type == PD_T_CONNECT) {
         enc_connect(w, b->conn);
         return;
     }
-    if (kind == PD_T_PUBLISH) {
-        pd_wr_parts(w, b->topics);
+    if (type >> 4 == PD_T_PUBLISH >> 4) {
+        pd_wr_parts(w, b->topics, PD_PARTS_ALL);
         if (type & 0x06u) {
             pd_wr_u16(w, id);
         }
         pd_wr_bytes(w, b->payload, b->len);
         return;
     }
-    if (kind == PD_T_PINGREQ || kind == PD_T_DISCONNECT) {
+    if (type >= PD_T_PINGREQ) { /* PINGREQ, DISCONNECT */
         return;
     }
     pd_wr_u16(w, id); /* PUBACK, SUBSCRIBE, UNSUBSCRIBE */
-    if (kind == PD_T_PUBACK) {
+    if (type == PD_T_PUBACK) {
         return;
     }
-    for (unsigned i = 0; i < b->ntopics; i++) {
-        pd_wr_parts(w, &b->topics[i]);
-        if (kind == (PD_T_SUBSCRIBE & 0xF0u)) {
-            pd_wr_byte(w, i ? 0u : b->qos);
+    /* filter i: parts 0, 1 and 2 + i; a second one when part 1 is set */
+    for (unsigned skip = 3; skip + (b->topics->s[1] != NULL) > 2u; skip--) {
+        pd_wr_parts(w, b->topics, skip);
+        if (type == PD_T_SUBSCRIBE) {
+            pd_wr_be(w, skip == 3u ? b->qos : 0u, 1);
         }
     }
 }

@@ -27,28 +27,32 @@ struct pd_wr {
 };
 
 /* A string written as one MQTT UTF-8 string: up to 4 NUL-terminated parts, concatenated,
- * unused parts NULL. Lets room helpers build "rooms/{room}/msg/{me}" without a scratch
- * buffer. */
+ * up to the first NULL one (the parts after it are never read). Lets room helpers build
+ * "rooms/{room}/msg/{me}" without a scratch buffer. */
 struct pd_parts {
     const char *s[4];
 };
 
 /* What a builder writes (see pd_enc_body). */
 struct pd_body {
-    const struct pd_parts *topics;      /* PUBLISH: 1; (UN)SUBSCRIBE: ntopics filters */
+    /* PUBLISH: the topic. (UN)SUBSCRIBE: one filter of one part ({f, NULL}), or two filters
+     * sharing parts 0 and 1 ({p0, p1, t0, t1}: p0 p1 t0 and p0 p1 t1) */
+    const struct pd_parts *topics;
     const void *payload;                /* PUBLISH payload */
     size_t len;                         /* its length */
     const struct pd_connect_opts *conn; /* CONNECT options, else NULL */
     uint16_t *id_out;                   /* where pd_queue() stores the id used, or NULL */
-    uint8_t ntopics;
     uint8_t qos; /* SUBSCRIBE requested QoS of the first filter; the others get 0 */
 };
 
-void pd_wr_byte(struct pd_wr *w, uint32_t b);
-void pd_wr_u16(struct pd_wr *w, uint32_t v);
+/* The low n (1..4) bytes of v, most significant first. */
+void pd_wr_be(struct pd_wr *w, uint32_t v, size_t n);
+static inline void pd_wr_u16(struct pd_wr *w, uint32_t v) { pd_wr_be(w, v, 2); }
 void pd_wr_bytes(struct pd_wr *w, const void *s, size_t n);
-/* MQTT string: 2-byte length then the bytes of the concatenated parts. */
-void pd_wr_parts(struct pd_wr *w, const struct pd_parts *pt);
+/* MQTT string: 2-byte length then the bytes of the concatenated parts, all but part skip
+ * (PD_PARTS_ALL: none skipped). */
+#define PD_PARTS_ALL 4u
+void pd_wr_parts(struct pd_wr *w, const struct pd_parts *pt, unsigned skip);
 
 /* Bytes of the fixed header of a packet with remaining length rem: 2, or 3 above 127.
  * Exact up to 16383, which covers every packet the library sends (PD_PACKET_MAX); above

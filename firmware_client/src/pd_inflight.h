@@ -32,9 +32,9 @@ uint16_t pd_win_next_id(struct pd_client *c);
 void pd_txq_remove(struct pd_client *c, uint32_t off, uint32_t n);
 
 /* Release the held packet that the acknowledgement with type byte ack (PUBACK, SUBACK or
- * UNSUBACK) answers for this id. Returns true if one matched; unknown ids and other kinds are ignored, and so
- * is an answer for a packet not wholly written since the last rewind or reconnect: a stale
- * one, or the answer to an earlier copy of a packet being written again at this moment (its
+ * UNSUBACK) answers for this id. Returns true if one matched; unknown ids and other kinds are
+ * ignored, and so is an answer for a packet not wholly written since the last rewind or reconnect:
+ * a stale one, or the answer to an earlier copy of a packet being written again at this moment (its
  * bytes must finish on the wire, and the broker answers that copy too). */
 bool pd_win_release(struct pd_client *c, uint16_t id, uint32_t ack);
 

@@ -82,19 +82,21 @@ enum pd_status pd_queue_publish(struct pd_client *c, const struct pd_parts *topi
     return pd_queue(c, PD_T_PUBLISH | flags, 0, &b);
 }
 
-enum pd_status pd_queue_sub(struct pd_client *c, const struct pd_parts *filters, uint8_t n,
-                            bool unsub, uint8_t qos, uint16_t *id_out)
+enum pd_status pd_queue_sub(struct pd_client *c, const struct pd_parts *filters, uint32_t how,
+                            uint16_t *id_out)
 {
     struct pd_body b; /* (the (UN)SUBSCRIBE builder reads only these) */
+    uint32_t type = PD_T_SUBSCRIBE;
     b.topics = filters;
     b.id_out = id_out;
-    b.ntopics = n;
-    b.qos = qos;
-    if (qos > 1u) {
+    b.qos = (uint8_t)how; /* (not read for an UNSUBSCRIBE) */
+    if (how == PD_SUB_UNSUB) {
+        type = PD_T_UNSUBSCRIBE;
+    } else if (how > 1u) {
         return PD_ERR_PARAM;
     }
     if (c->state != PD_ST_CONNECTED && c->state != PD_ST_CONNECTING) {
         return PD_ERR_STATE;
     }
-    return pd_queue(c, unsub ? PD_T_UNSUBSCRIBE : PD_T_SUBSCRIBE, 0, &b);
+    return pd_queue(c, type, 0, &b);
 }

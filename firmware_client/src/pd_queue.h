@@ -23,9 +23,11 @@ enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const s
 enum pd_status pd_queue_publish(struct pd_client *c, const struct pd_parts *topic,
                                 const void *payload, size_t len, uint32_t flags, uint16_t *id_out);
 
-/* SUBSCRIBE (unsub false, at qos) or UNSUBSCRIBE of n filters; same returns as
+/* SUBSCRIBE (how = its QoS: above 1 is PD_ERR_PARAM) or UNSUBSCRIBE (how = PD_SUB_UNSUB)
+ * of the filters (one, or two sharing parts: see struct pd_body); same returns as
  * pd_subscribe(). */
-enum pd_status pd_queue_sub(struct pd_client *c, const struct pd_parts *filters, uint8_t n,
-                            bool unsub, uint8_t qos, uint16_t *id_out);
+#define PD_SUB_UNSUB 0xFFFFFFFFu
+enum pd_status pd_queue_sub(struct pd_client *c, const struct pd_parts *filters, uint32_t how,
+                            uint16_t *id_out);
 
 #endif

@@ -8,15 +8,18 @@
 
 uint32_t pd_reconnect_schedule(struct pd_client *c, uint32_t now_ms, uint32_t random)
 {
-    uint32_t d = PD_BACKOFF_MIN_MS;
+    /* attempt stops growing once d reaches the cap, so the shift never overflows (a zero
+     * minimum never reaches it: attempt then counts on, and the shift is not used) */
+#if PD_BACKOFF_MIN_MS > 0
+    uint32_t d = (uint32_t)PD_BACKOFF_MIN_MS << c->attempt;
+#else
+    uint32_t d = 0;
+#endif
     uint32_t h;
-    for (unsigned i = 0; i < c->attempt; i++) {
-        d <<= 1;
-    }
-    /* attempt stops growing once d reaches the cap, so the shift never overflows */
-    if (d >= PD_BACKOFF_MAX_MS) {
+    if (d > PD_BACKOFF_MAX_MS) {
         d = PD_BACKOFF_MAX_MS;
-    } else {
+    }
+    if (d != PD_BACKOFF_MAX_MS) { /* (one constant: d == the cap also stops the growth) */
         c->attempt++;
     }
     /* d/2 + a value in [0, d/2] scaled from the top 16 random bits: no division (Cortex-M0+

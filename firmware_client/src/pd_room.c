@@ -3,12 +3,10 @@
 
 #include "pd_queue.h"
 
-/* [A-Za-z0-9_.-] */
-static bool name_char(unsigned ch)
-{
-    /* '-', '.', '/' and the digits are 0x2D..0x39: all but '/' */
-    return ((ch | 0x20u) - 'a' < 26u) || (ch - '-' < 13u && ch != '/') || ch == '_';
-}
+/* [A-Za-z0-9_.-]. A macro, so each use is inlined (ch is evaluated more than once):
+ * '-', '.', '/' and the digits are 0x2D..0x39, all but '/' */
+#define NAME_CHAR(ch)                                                                              \
+    (((ch) | 0x20u) - 'a' < 26u || ((ch) - '-' < 13u && (ch) != '/') || (ch) == '_')
 
 static bool name_ok(const char *s, size_t n)
 {
@@ -16,7 +14,8 @@ static bool name_ok(const char *s, size_t n)
         return false;
     }
     for (size_t i = 0; i < n; i++) {
-        if (!name_char((unsigned char)s[i])) {
+        unsigned ch = (unsigned char)s[i];
+        if (!NAME_CHAR(ch)) {
             return false;
         }
     }
@@ -29,37 +28,38 @@ bool pd_name_valid(const char *name)
     if (!name) {
         return false;
     }
-    for (; name[n]; n++) { /* never scans past the limit */
-        if (n == PD_NAME_MAX || !name_char((unsigned char)name[n])) {
+    do { /* (NUL is no name character: "" fails at once; never scans past the limit) */
+        unsigned ch = (unsigned char)name[n];
+        if (n == PD_NAME_MAX || !NAME_CHAR(ch)) {
             return false;
         }
-    }
-    return n != 0u;
+    } while (name[++n]);
+    return true;
 }
 
-/* rooms/{room}/msg/+ and rooms/{room}/presence/+ */
-static enum pd_status room_sub(struct pd_client *c, const char *room, bool unsub, uint8_t qos,
+/* rooms/{room}/msg/+ and rooms/{room}/presence/+; how as for pd_queue_sub() */
+static enum pd_status room_sub(struct pd_client *c, const char *room, uint32_t how,
                                uint16_t *id_out)
 {
-    const struct pd_parts f[2] = {{{"rooms/", room, "/msg/+", NULL}},
-                                  {{"rooms/", room, "/presence/+", NULL}}};
+    /* (two filters sharing parts 0 and 1, see struct pd_body) */
+    const struct pd_parts f = {{"rooms/", room, "/msg/+", "/presence/+"}};
     if (!c) {
         return PD_ERR_PARAM;
     }
     if (!pd_name_valid(room)) {
         return PD_ERR_NAME;
     }
-    return pd_queue_sub(c, f, 2, unsub, qos, id_out);
+    return pd_queue_sub(c, &f, how, id_out);
 }
 
 enum pd_status pd_room_join(struct pd_client *c, const char *room, uint8_t qos, uint16_t *id_out)
 {
-    return room_sub(c, room, false, qos, id_out);
+    return room_sub(c, room, qos, id_out);
 }
 
 enum pd_status pd_room_leave(struct pd_client *c, const char *room, uint16_t *id_out)
 {
-    return room_sub(c, room, true, 0, id_out);
+    return room_sub(c, room, PD_SUB_UNSUB, id_out);
 }
 
 /* {pre}{a}{mid}{b}: rooms/{room}/msg/{me} or users/{to}/inbox/{me}. */
