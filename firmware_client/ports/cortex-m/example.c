@@ -1,6 +1,7 @@
 /* The smallest firmware that uses the whole client, for the size budget: CONNECT with a will,
  * SUBSCRIBE, UNSUBSCRIBE, PUBLISH QoS 0 and 1, the poll loop with keepalive, DISCONNECT; with
- * PD_EXAMPLE_FULL also the reconnect helper and the room helpers. The transport is a stub
+ * PD_EXAMPLE_FULL also the reconnect helper, the room helpers (join, leave, say, direct
+ * message) and a plain SUBSCRIBE. The transport is a stub
  * (send swallows, recv would block); the clock is a counter a SysTick handler would bump. */
 #include <stdint.h>
 
@@ -36,6 +37,7 @@ static void on_event(struct pd_client *c, const struct pd_event *ev, void *user)
     if (ev->type == PD_EV_CONNACK && !ev->session_present) {
 #ifdef PD_EXAMPLE_FULL
         (void)pd_room_join(c, "lab", 1, NULL);
+        (void)pd_subscribe(c, "users/sensor1/inbox/+", 1, NULL);
 #else
         (void)pd_subscribe(c, "rooms/lab/msg/+", 1, NULL);
 #endif
@@ -73,6 +75,9 @@ int main(void)
             }
 #ifdef PD_EXAMPLE_FULL
             (void)pd_room_say(&client, "sensor1", "lab", &reading, 1, 1, NULL);
+            if (reading == 150u) {
+                (void)pd_dm_send(&client, "sensor1", "operator", "hello", 5, 1, NULL);
+            }
             if (reading == 200u) {
                 (void)pd_room_leave(&client, "lab", NULL);
             }
