@@ -9,6 +9,10 @@
 #define F_PING 0x01u      /* the PINGREQ is queued (or sent) */
 #define F_PING_OWED 0x02u /* it found no room yet: retried at every poll */
 
+/* transmit(): all written while disconnecting (the DISCONNECT is out); ends the link with
+ * PD_OK, its low 4 bits (every status is below 16) */
+#define ST_BYE ((enum pd_status)0x10)
+
 static void emit(struct pd_client *c, const struct pd_event *ev)
 {
     if (c->on_event) {
@@ -98,11 +102,11 @@ enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opt
 static enum pd_status handle(struct pd_client *c, uint32_t hl, uint32_t n, uint32_t rem,
                              uint32_t now_ms)
 {
-    uint32_t total = hl + rem;
+    uint32_t over = hl + rem - n; /* bytes past the prefix of an oversize PUBLISH, else 0 */
     struct pd_event ev; /* (for a prefix its id stays 0 unless it holds a valid QoS 1 header) */
     enum pd_status st = pd_parse_body(c->rx[0], c->rx + hl, n - hl, &ev);
     c->rx_len = 0;
-    if (n != total) {
+    if (over) {
         if (st == PD_ERR_PROTOCOL) {
             return st; /* QoS 2 */
         }
@@ -110,15 +114,10 @@ static enum pd_status handle(struct pd_client *c, uint32_t hl, uint32_t n, uint3
             uint32_t d = c->dropped + 1u; /* saturates: 0x10000 becomes 0xFFFF */
             c->dropped = (uint16_t)(d - (d >> 16));
         }
-        c->rx_skip = total - n;
-        /* the event: type, id and len only (status and code are 0 for a PUBLISH) */
+        c->rx_skip = over;
+        /* the event: type, id and len only (status is 0 for a PUBLISH; the rest cleared) */
         ev.type = PD_EV_DROPPED;
-        ev.qos = 0;
-        ev.dup = false;
-        ev.retain = false;
-        ev.topic = NULL;
-        ev.topic_len = 0;
-        ev.data = NULL;
+        memset(&ev.code, 0, sizeof ev - offsetof(struct pd_event, code));
         ev.len = rem;
         goto ack;
     }
@@ -130,34 +129,32 @@ static enum pd_status handle(struct pd_client *c, uint32_t hl, uint32_t n, uint3
         if (!pd_win_release(c, ev.id, c->rx[0])) {
             return PD_OK; /* unknown id: nothing to release, nothing to report */
         }
+    } else if (ev.type == PD_EV_PINGRESP) { /* (an owed PINGREQ is no longer needed either) */
+        c->flags = 0;
+        return PD_OK;
+    } else if (((uint32_t)ev.type ^ c->state) > 1u) {
+        /* a CONNACK (1) only while connecting (1), a PUBLISH (2) only after (2, 3) */
+        return PD_ERR_PROTOCOL;
     } else if (ev.type == PD_EV_MESSAGE) {
-        if (c->state == PD_ST_CONNECTING) {
-            return PD_ERR_PROTOCOL;
-        }
     ack:
         if (ev.id) {                                     /* QoS 1 */
             (void)pd_queue(c, PD_T_PUBACK, ev.id, NULL); /* room is reserved */
         }
-    } else if (ev.type == PD_EV_CONNACK) {
-        if (c->state != PD_ST_CONNECTING) {
-            return PD_ERR_PROTOCOL;
-        }
+    } else { /* CONNACK */
         if (!ev.code) {
             c->state = PD_ST_CONNECTED;
             c->attempt = 0;
         }
         emit(c, &ev);
         return ev.status; /* PD_ERR_REFUSED on a refusal */
-    } else {              /* PINGRESP (an owed PINGREQ is no longer needed either) */
-        c->flags = 0;
-        return PD_OK;
     }
     emit(c, &ev);
     return PD_OK;
 }
 
 /* One transport call moving up to n bytes at buf (send when tx). Returns the bytes moved, 0
- * when the transport would block, or -(the status that ends the link). */
+ * when the transport would block, or -(the status that ends the link). A send's count is
+ * checked against n by the caller (transmit(), with what it has already written). */
 static int32_t io(struct pd_client *c, bool tx, uint8_t *buf, uint32_t n)
 {
     const struct pd_transport *tr = c->tr;
@@ -165,7 +162,7 @@ static int32_t io(struct pd_client *c, bool tx, uint8_t *buf, uint32_t n)
     if (r == PD_WOULD_BLOCK) {
         return 0;
     }
-    if (r <= 0 || (uint32_t)r > n) {
+    if (r <= 0 || (!tx && (uint32_t)r > n)) {
         return -(int32_t)(r == PD_IO_CLOSED ? PD_ERR_CLOSED : PD_ERR_TRANSPORT);
     }
     return r;
@@ -184,9 +181,9 @@ static enum pd_status receive(struct pd_client *c, uint32_t now_ms)
         if (c->rx_skip) {
             want = c->rx_skip < c->rx_cap ? c->rx_skip : c->rx_cap;
         } else {
-            uint32_t hl;   /* (set by pd_header() whenever it is read) */
-            uint32_t rem;  /* (likewise) */
-            uint32_t need; /* bytes of the current packet rx must hold before anything happens */
+            uint32_t hl = 0;  /* (set by pd_header() whenever it is read; 0 for -Wmaybe-uninit) */
+            uint32_t rem = 0; /* (likewise) */
+            uint32_t need;    /* bytes of the current packet rx must hold before anything happens */
             enum pd_status st = pd_header(c->rx, c->rx_len, &hl, &rem);
             if (st == PD_ERR_NEED_MORE) {
                 need = c->rx_len + 1u; /* at most 5: below rx_cap */
@@ -228,11 +225,14 @@ static enum pd_status timers(struct pd_client *c, uint32_t now_ms)
 {
     uint32_t t = c->keepalive_s * 1000u;
     uint32_t limit = PD_CONNACK_TIMEOUT_MS;
-    if (c->state == PD_ST_CONNECTED) {
+    if (c->state != PD_ST_CONNECTING) {
+        if (c->state != PD_ST_CONNECTED) {
+            return PD_OK;
+        }
         /* Everything written and the oldest held packet unanswered for PD_RETRY_MS: write
          * the held ones again (only once the queue has drained, so a slow link never gets
-         * copies piled up). */
-        if (c->tx_sent == c->tx_len && c->tx_sent && now_ms - c->rt_since >= PD_RETRY_MS) {
+         * copies piled up; with nothing held this sets 0 to 0). */
+        if (c->tx_sent == c->tx_len && now_ms - c->rt_since >= PD_RETRY_MS) {
             c->tx_sent = 0;
         }
         if (!t) {
@@ -251,8 +251,6 @@ static enum pd_status timers(struct pd_client *c, uint32_t now_ms)
             c->flags = pd_queue(c, PD_T_PINGREQ, 0, NULL) ? F_PING_OWED : F_PING;
         }
         limit = t / 2u;
-    } else if (c->state != PD_ST_CONNECTING) {
-        return PD_OK;
     }
     return now_ms - c->wait_since >= limit ? PD_ERR_TIMEOUT : PD_OK;
 }
@@ -267,12 +265,17 @@ static enum pd_status transmit(struct pd_client *c, uint32_t now_ms)
         uint8_t *q = c->tx + at;
         uint32_t n = pd_pkt_size(q);
         int32_t r = io(c, true, q + c->tx_part, n - c->tx_part);
+        uint32_t part;
         if (r <= 0) {
             return (enum pd_status)(-r);
         }
+        part = c->tx_part + (uint32_t)r;
+        if (part > n) {
+            return PD_ERR_TRANSPORT;
+        }
         c->last_tx = now_ms;
-        c->tx_part = (uint16_t)(c->tx_part + r);
-        if (c->tx_part == n) {
+        c->tx_part = (uint16_t)part;
+        if (part == n) {
             c->tx_part = 0;
             if (!(q[0] & PD_HELD)) {
                 pd_txq_remove(c, at, n);
@@ -285,7 +288,7 @@ static enum pd_status transmit(struct pd_client *c, uint32_t now_ms)
             }
         }
     }
-    return PD_OK;
+    return c->state == PD_ST_DISCONNECTING ? ST_BYE : PD_OK;
 }
 
 enum pd_status pd_poll(struct pd_client *c, uint32_t now_ms)
@@ -302,8 +305,8 @@ enum pd_status pd_poll(struct pd_client *c, uint32_t now_ms)
     if (st == PD_OK) {
         st = transmit(c, now_ms);
     }
-    if (st != PD_OK || (c->state == PD_ST_DISCONNECTING && c->tx_sent == c->tx_len)) {
-        return fail(c, st);
+    if (st != PD_OK) {
+        return fail(c, (enum pd_status)(st & 0x0Fu)); /* (ST_BYE: PD_OK) */
     }
     return PD_OK;
 }

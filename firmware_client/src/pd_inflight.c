@@ -13,30 +13,32 @@ uint32_t pd_pkt_size(const uint8_t *p)
     return rem + 2u;
 }
 
-/* The packet id of a held packet: after the topic for a PUBLISH, first for (UN)SUBSCRIBE. */
-static uint32_t held_id(const uint8_t *p)
+/* Whether the held packet at p has this packet id (below 0x10000): it comes after the topic
+ * for a PUBLISH, first for (UN)SUBSCRIBE. (Its high byte ^ id leaves the low byte only when
+ * the high bytes match: no byte swap.) */
+static bool held_id_is(const uint8_t *p, uint32_t id)
 {
     const uint8_t *q = p + 2 + (p[1] >> 7);
     if (!(p[0] & 0x80u)) {
         q += ((uint32_t)q[0] << 8) + q[1] + 2u;
     }
-    return ((uint32_t)q[0] << 8) + q[1];
+    return ((uint32_t)q[0] << 8 ^ id) == q[1];
 }
 
 uint32_t pd_win_find(const struct pd_client *c, uint32_t id)
 {
-    uint32_t found = c->tx_len;
-    uint32_t held = 0;
-    for (uint32_t off = 0; off < c->tx_len; off += pd_pkt_size(c->tx + off)) {
-        const uint8_t *p = c->tx + off;
-        if (p[0] & PD_HELD) {
-            held += 1u << 16;
-            if (held_id(p) == id) {
-                found = off;
+    const uint8_t *p = c->tx;
+    const uint8_t *end = p + c->tx_len;
+    uint32_t r = c->tx_len; /* (held ids are unique: at most one packet matches) */
+    for (; p < end; p += pd_pkt_size(p)) {
+        if ((int32_t)((uint32_t)p[0] << 30) < 0) { /* PD_HELD */
+            r += 1u << 16;
+            if (held_id_is(p, id)) {
+                r -= (uint32_t)(end - p); /* the offset of p */
             }
         }
     }
-    return held | found;
+    return r;
 }
 
 uint16_t pd_win_next_id(struct pd_client *c)
@@ -51,8 +53,9 @@ uint16_t pd_win_next_id(struct pd_client *c)
 
 void pd_txq_remove(struct pd_client *c, uint32_t off, uint32_t n)
 {
-    memmove(c->tx + off, c->tx + off + n, c->tx_len - off - n);
-    c->tx_len = (uint16_t)(c->tx_len - n);
+    uint32_t len = c->tx_len - n; /* bytes left */
+    memmove(c->tx + off, c->tx + off + n, len - off);
+    c->tx_len = (uint16_t)len;
     if (off < c->tx_sent) {
         c->tx_sent = (uint16_t)(c->tx_sent - n);
     }
