@@ -314,35 +314,31 @@ enum pd_status pd_poll(struct pd_client *c, uint32_t now_ms)
 enum pd_status pd_publish(struct pd_client *c, const char *topic, const void *payload, size_t len,
                           uint8_t qos, bool retain, uint16_t *id_out)
 {
-    struct pd_parts t; /* (the parts after the first NULL are never read) */
+    struct pd_body t; /* (the PUBLISH builder reads only these; no part after a NULL one) */
     t.s[0] = topic;
     t.s[1] = NULL;
-    if (!c || !topic || !*topic) {
-        return PD_ERR_PARAM;
-    }
-    return pd_queue_publish(c, &t, payload, len, (uint32_t)qos << 1 | retain, id_out);
+    t.payload = payload;
+    t.len = len;
+    t.id_out = id_out;
+    return pd_queue_publish(c, &t, (uint32_t)qos << 1 | retain); /* (it checks c, topic first) */
 }
 
 enum pd_status pd_subscribe(struct pd_client *c, const char *filter, uint8_t qos, uint16_t *id_out)
 {
-    struct pd_parts t; /* (the parts after the first NULL are never read) */
+    struct pd_body t; /* (the (UN)SUBSCRIBE builder reads only these; no part after a NULL one) */
     t.s[0] = filter;
     t.s[1] = NULL;
-    if (!c || !filter || !*filter) {
-        return PD_ERR_PARAM;
-    }
-    return pd_queue_sub(c, &t, qos, id_out);
+    t.id_out = id_out;
+    return pd_queue_sub(c, &t, qos); /* (it checks c and filter first) */
 }
 
 enum pd_status pd_unsubscribe(struct pd_client *c, const char *filter, uint16_t *id_out)
 {
-    struct pd_parts t; /* (the parts after the first NULL are never read) */
+    struct pd_body t; /* (the (UN)SUBSCRIBE builder reads only these; no part after a NULL one) */
     t.s[0] = filter;
     t.s[1] = NULL;
-    if (!c || !filter || !*filter) {
-        return PD_ERR_PARAM;
-    }
-    return pd_queue_sub(c, &t, PD_SUB_UNSUB, id_out);
+    t.id_out = id_out;
+    return pd_queue_sub(c, &t, PD_SUB_UNSUB); /* (it checks c and filter first) */
 }
 
 enum pd_status pd_disconnect(struct pd_client *c)

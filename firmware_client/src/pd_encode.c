@@ -17,22 +17,23 @@ void pd_wr_be(struct pd_wr *w, uint32_t v, size_t n)
     pd_wr_bytes(w, b + 4 - n, n);
 }
 
-void pd_wr_parts(struct pd_wr *w, const struct pd_parts *pt, unsigned skip)
+void pd_wr_parts(struct pd_wr *w, const char *const *s, unsigned mask)
 {
     uint8_t *p = w->p;
     uint32_t at = w->n; /* where the length goes, written once the bytes are counted */
     uint32_t n = at + 2u;
-    for (unsigned i = 0; i < 4u; i++) {
-        const char *s = pt->s[i];
-        if (i == skip) {
+    for (; mask; mask >>= 1, s++) {
+        const char *q;
+        if (!(mask & 1u)) {
             continue;
         }
-        if (!s) {
+        q = *s;
+        if (!q) {
             break;
         }
-        for (; *s; s++) {
+        for (; *q; q++) {
             if (p) {
-                p[n] = (uint8_t)*s;
+                p[n] = (uint8_t)*q;
             }
             n++;
         }
@@ -45,41 +46,34 @@ void pd_wr_parts(struct pd_wr *w, const struct pd_parts *pt, unsigned skip)
     }
 }
 
-static void wr_str(struct pd_wr *w, const char *s)
-{
-    struct pd_parts pt; /* (the parts after the first NULL are never read) */
-    pt.s[0] = s;
-    pt.s[1] = NULL;
-    pd_wr_parts(w, &pt, PD_PARTS_ALL);
-}
+/* One string (NULL: an empty one): a part list of one part, the field itself. */
+#define wr_str(w, field) pd_wr_parts((w), &(field), 1u)
 
 static void enc_connect(struct pd_wr *w, const struct pd_connect_opts *o)
 {
     static const uint8_t proto[7] = {0, 4, 'M', 'Q', 'T', 'T', 4};
     const struct pd_will *will = o->will;
-    uint32_t flags = o->clean_session ? 0x02u : 0u;
-    if (will) {
-        flags |= 0x04u | ((uint32_t)will->qos << 3) | (will->retain ? 0x20u : 0u);
-    }
-    if (o->username) {
-        flags |= 0x80u;
-    }
-    if (o->password) {
-        flags |= 0x40u;
-    }
+    uint32_t flags = (uint32_t)o->clean_session << 1;
     pd_wr_bytes(w, proto, sizeof proto);
-    pd_wr_be(w, flags << 16 | o->keepalive_s, 3); /* flags, keepalive */
-    wr_str(w, o->client_id); /* (NULL: an empty string, as a NULL first part) */
+    pd_wr_be(w, o->keepalive_s, 3); /* flags (below), keepalive */
+    wr_str(w, o->client_id);        /* (NULL: an empty string, as a NULL first part) */
     if (will) {
+        flags |= 0x04u | ((uint32_t)will->qos << 3) | ((uint32_t)will->retain << 5);
         wr_str(w, will->topic);
         pd_wr_u16(w, will->len);
         pd_wr_bytes(w, will->payload, will->len);
     }
     if (o->username) {
+        flags |= 0x80u;
         wr_str(w, o->username);
     }
     if (o->password) {
+        flags |= 0x40u;
         wr_str(w, o->password);
+    }
+    if (w->p) { /* (w->p is the packet: its 2- or 3-byte fixed header, then proto, flags) */
+        uint8_t *p = w->p;
+        p[2u + (p[1] >> 7) + sizeof proto] = (uint8_t)flags;
     }
 }
 
@@ -91,7 +85,7 @@ void pd_enc_body(struct pd_wr *w, uint32_t type, uint16_t id, const struct pd_bo
         return;
     }
     if (type >> 4 == PD_T_PUBLISH >> 4) {
-        pd_wr_parts(w, b->topics, PD_PARTS_ALL);
+        pd_wr_parts(w, b->s, PD_PARTS_ALL);
         if (type & 0x06u) {
             pd_wr_u16(w, id);
         }
@@ -105,9 +99,9 @@ void pd_enc_body(struct pd_wr *w, uint32_t type, uint16_t id, const struct pd_bo
     if (type == PD_T_PUBACK) {
         return;
     }
-    /* filter i: parts 0, 1 and 2 + i; a second one when part 1 is set */
-    for (unsigned skip = 3; skip + (b->topics->s[1] != NULL) > 2u; skip--) {
-        pd_wr_parts(w, b->topics, skip);
+    /* filter 1: parts 0, 1 and 2 (mask 0x7); filter 2, when part 1 is set: 0, 1 and 3 (0xB) */
+    for (unsigned skip = 3; skip + (b->s[1] != NULL) > 2u; skip--) {
+        pd_wr_parts(w, b->s, 0xFu ^ 1u << skip);
         if (type == PD_T_SUBSCRIBE) {
             pd_wr_be(w, skip == 3u ? b->qos : 0u, 1);
         }

@@ -26,33 +26,28 @@ struct pd_wr {
     uint32_t n;
 };
 
-/* A string written as one MQTT UTF-8 string: up to 4 NUL-terminated parts, concatenated,
- * up to the first NULL one (the parts after it are never read). Lets room helpers build
- * "rooms/{room}/msg/{me}" without a scratch buffer. */
-struct pd_parts {
-    const char *s[4];
-};
-
 /* What a builder writes (see pd_enc_body). */
 struct pd_body {
-    /* PUBLISH: the topic. (UN)SUBSCRIBE: one filter of one part ({f, NULL}), or two filters
-     * sharing parts 0 and 1 ({p0, p1, t0, t1}: p0 p1 t0 and p0 p1 t1) */
-    const struct pd_parts *topics;
+    /* Topic parts: up to 4 NUL-terminated parts, concatenated up to the first NULL one (the
+     * parts after it are never read), so room helpers build "rooms/{room}/msg/{me}" without a
+     * scratch buffer. PUBLISH: the topic. (UN)SUBSCRIBE: one filter of one part ({f, NULL}),
+     * or two filters sharing parts 0 and 1 ({p0, p1, t0, t1}: p0 p1 t0 and p0 p1 t1) */
+    const char *s[4];
     const void *payload;                /* PUBLISH payload */
     size_t len;                         /* its length */
     const struct pd_connect_opts *conn; /* CONNECT options, else NULL */
-    uint16_t *id_out;                   /* where pd_queue() stores the id used, or NULL */
-    uint8_t qos; /* SUBSCRIBE requested QoS of the first filter; the others get 0 */
+    uint8_t qos;      /* SUBSCRIBE requested QoS of the first filter; the others get 0 */
+    uint16_t *id_out; /* where pd_queue() stores the id used, or NULL */
 };
 
 /* The low n (1..4) bytes of v, most significant first. */
 void pd_wr_be(struct pd_wr *w, uint32_t v, size_t n);
 static inline void pd_wr_u16(struct pd_wr *w, uint32_t v) { pd_wr_be(w, v, 2); }
 void pd_wr_bytes(struct pd_wr *w, const void *s, size_t n);
-/* MQTT string: 2-byte length then the bytes of the concatenated parts, all but part skip
- * (PD_PARTS_ALL: none skipped). */
-#define PD_PARTS_ALL 4u
-void pd_wr_parts(struct pd_wr *w, const struct pd_parts *pt, unsigned skip);
+/* MQTT string: 2-byte length then the bytes of the concatenated parts s[i] for each bit i set
+ * in mask, up to the first NULL one (parts after it, and those not in mask, are never read). */
+#define PD_PARTS_ALL 0xFu
+void pd_wr_parts(struct pd_wr *w, const char *const *s, unsigned mask);
 
 /* Bytes of the fixed header of a packet with remaining length rem: 2, or 3 above 127.
  * Exact up to 16383, which covers every packet the library sends (PD_PACKET_MAX); above
@@ -63,18 +58,19 @@ void pd_wr_parts(struct pd_wr *w, const struct pd_parts *pt, unsigned skip);
  * dst must hold PD_ENC_HDR_SIZE(rem) bytes. */
 static inline void pd_enc_header(uint8_t *dst, uint32_t type, uint32_t rem)
 {
+    uint32_t big = rem >> 7; /* (0 up to 127: one length byte) */
     dst[0] = (uint8_t)type;
-    if (rem > 127u) {
-        dst[1] = (uint8_t)(rem | 0x80u);
-        dst[2] = (uint8_t)(rem >> 7);
-    } else {
-        dst[1] = (uint8_t)rem;
+    dst[1] = (uint8_t)(big ? rem | 0x80u : rem);
+    if (big) {
+        dst[2] = (uint8_t)big;
     }
 }
 
 /* Write (or count, when w->p is NULL) the variable header and payload of a packet whose type
  * byte is type. id is written where the packet has one (PUBLISH QoS 1, PUBACK, SUBSCRIBE,
- * UNSUBSCRIBE). b may be NULL for packets without body fields. */
+ * UNSUBSCRIBE). b may be NULL for packets without body fields. When writing, w->p is the
+ * packet's first byte, its fixed header already written, and w->n that header's size (the
+ * CONNECT builder finds its flags byte from it). */
 void pd_enc_body(struct pd_wr *w, uint32_t type, uint16_t id, const struct pd_body *b);
 
 #endif

@@ -8,12 +8,15 @@
  * or PINGREQ can always be queued (the receive path stops reading while fewer are free). */
 #define HELD_RESERVE 4u
 
+/* total > PD_PACKET_MAX as a shift (no 32-bit compare constant on Thumb-1) */
+#define PACKET_BITS 13u
+#if PD_PACKET_MAX != (1u << PACKET_BITS) - 1u
+#error "PD_PACKET_MAX must be 2^PACKET_BITS - 1"
+#endif
+
 enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const struct pd_body *b)
 {
     struct pd_wr w = {NULL, 0};
-    uint32_t at = c->tx_len;
-    uint32_t keep = 0;         /* a held packet: the last CONNECT + the reserve */
-    uint32_t used = c->tx_len; /* bytes it must fit beside now */
 
     /* Type bit 1 marks the packets that are held until answered: PUBLISH QoS 1 (0x32),
      * SUBSCRIBE (0x82), UNSUBSCRIBE (0xA2). */
@@ -22,14 +25,6 @@ enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const s
             return PD_ERR_BUSY;
         }
         id = pd_win_next_id(c);
-        /* Held packets stay until answered, and after a link loss the CONNECT goes in front
-         * of the held publishes: so a held one leaves room for the last CONNECT and the
-         * reserve beside everything queued now (held or not: the rest drains, so the held
-         * bytes alone always leave that room). */
-        keep = c->conn_len + HELD_RESERVE;
-        used += keep;
-    } else if (type == PD_T_CONNECT) {
-        at = 0; /* before the held publishes it resends */
     }
     /* Two passes of one builder: count (w.p NULL), then write where the count says. */
     for (;;) {
@@ -37,20 +32,36 @@ enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const s
         if (w.p) {
             break;
         }
-        /* (PD_ENC_HDR_SIZE(w.n) + w.n, written without a branch: shorter on Thumb-1) */
-        uint32_t total = w.n + 2u + (w.n > 127u);
-        /* too big: does not fit even with nothing held and the queue empty */
-        if (total > PD_PACKET_MAX || total + keep > c->tx_cap) {
-            return PD_ERR_TOO_BIG;
+        {
+            /* (PD_ENC_HDR_SIZE(w.n) + w.n, written without a branch: shorter on Thumb-1) */
+            uint32_t total = w.n + 2u + (w.n > 127u);
+            uint32_t at = c->tx_len;
+            uint32_t keep = 0; /* a held packet: the last CONNECT + the reserve */
+            uint8_t *dst;
+            /* Held packets stay until answered, and after a link loss the CONNECT goes in
+             * front of the held publishes: so a held one leaves room for the last CONNECT and
+             * the reserve beside everything queued now (held or not: the rest drains, so the
+             * held bytes alone always leave that room). */
+            if (type & PD_HELD) {
+                keep = c->conn_len + HELD_RESERVE;
+            }
+            /* too big: does not fit even with nothing held and the queue empty */
+            if (total >> PACKET_BITS || total + keep > c->tx_cap) {
+                return PD_ERR_TOO_BIG;
+            }
+            if (total + keep + at > c->tx_cap) {
+                return PD_ERR_BUSY;
+            }
+            if (type == PD_T_CONNECT) {
+                at = 0; /* before the held publishes it resends */
+            }
+            dst = c->tx + at;
+            memmove(dst + total, dst, c->tx_len - at);
+            c->tx_len = (uint16_t)(c->tx_len + total);
+            pd_enc_header(dst, type, w.n);
+            w.p = dst;
+            w.n = total - w.n; /* the body follows the header */
         }
-        if (total + used > c->tx_cap) {
-            return PD_ERR_BUSY;
-        }
-        memmove(c->tx + at + total, c->tx + at, c->tx_len - at);
-        c->tx_len = (uint16_t)(c->tx_len + total);
-        pd_enc_header(c->tx + at, type, w.n);
-        w.p = c->tx + at + total - w.n;
-        w.n = 0;
     }
     if ((type & PD_HELD) && b->id_out) {
         *b->id_out = id;
@@ -58,38 +69,34 @@ enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const s
     return PD_OK;
 }
 
-enum pd_status pd_queue_publish(struct pd_client *c, const struct pd_parts *topic,
-                                const void *payload, size_t len, uint32_t flags, uint16_t *id_out)
+enum pd_status pd_queue_publish(struct pd_client *c, const struct pd_body *b, uint32_t flags)
 {
-    struct pd_body b; /* (the PUBLISH builder reads only these) */
-    b.topics = topic;
-    b.payload = payload;
-    b.len = len;
-    b.id_out = id_out;
-    if (flags > 3u || (!payload && len)) { /* QoS above 1 */
+    if (!c || !b->s[0] || !*b->s[0]) { /* (pd_publish() arguments) */
         return PD_ERR_PARAM;
     }
-    if (len > PD_MAX_PAYLOAD) {
+    if (flags > 3u || (!b->payload && b->len)) { /* QoS above 1 */
+        return PD_ERR_PARAM;
+    }
+    if (b->len > PD_MAX_PAYLOAD) {
         return PD_ERR_TOO_BIG;
     }
     if (c->state == PD_ST_DISCONNECTING || (flags < 2u && c->state == PD_ST_IDLE)) {
         return PD_ERR_STATE;
     }
-    if (id_out) {
-        *id_out = 0;
+    if (b->id_out) {
+        *b->id_out = 0;
     }
     /* QoS 1 (flags 0x02) is held until PUBACK; QoS 0 gets id 0, already in *id_out */
-    return pd_queue(c, PD_T_PUBLISH | flags, 0, &b);
+    return pd_queue(c, PD_T_PUBLISH | flags, 0, b);
 }
 
-enum pd_status pd_queue_sub(struct pd_client *c, const struct pd_parts *filters, uint32_t how,
-                            uint16_t *id_out)
+enum pd_status pd_queue_sub(struct pd_client *c, struct pd_body *b, uint32_t how)
 {
-    struct pd_body b; /* (the (UN)SUBSCRIBE builder reads only these) */
     uint32_t type = PD_T_SUBSCRIBE;
-    b.topics = filters;
-    b.id_out = id_out;
-    b.qos = (uint8_t)how; /* (not read for an UNSUBSCRIBE) */
+    if (!c || !b->s[0] || !*b->s[0]) { /* (pd_subscribe()/pd_unsubscribe() arguments) */
+        return PD_ERR_PARAM;
+    }
+    b->qos = (uint8_t)how; /* (not read for an UNSUBSCRIBE) */
     if (how == PD_SUB_UNSUB) {
         type = PD_T_UNSUBSCRIBE;
     } else if (how > 1u) {
@@ -98,5 +105,5 @@ enum pd_status pd_queue_sub(struct pd_client *c, const struct pd_parts *filters,
     if (c->state != PD_ST_CONNECTED && c->state != PD_ST_CONNECTING) {
         return PD_ERR_STATE;
     }
-    return pd_queue(c, type, 0, &b);
+    return pd_queue(c, type, 0, b);
 }

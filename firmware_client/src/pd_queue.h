@@ -18,16 +18,14 @@
  * exceeds PD_PACKET_MAX or the whole txbuf; a held one, its size + the last CONNECT + 4). */
 enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const struct pd_body *b);
 
-/* pd_publish() with a topic made of parts and flags = QoS << 1 | retain (the low nibble of
- * the PUBLISH type byte); same checks and returns. */
-enum pd_status pd_queue_publish(struct pd_client *c, const struct pd_parts *topic,
-                                const void *payload, size_t len, uint32_t flags, uint16_t *id_out);
+/* pd_publish() of b (topic parts s, payload, len, id_out; nothing else read) with flags =
+ * QoS << 1 | retain (the low nibble of the PUBLISH type byte); same checks and returns. */
+enum pd_status pd_queue_publish(struct pd_client *c, const struct pd_body *b, uint32_t flags);
 
 /* SUBSCRIBE (how = its QoS: above 1 is PD_ERR_PARAM) or UNSUBSCRIBE (how = PD_SUB_UNSUB)
- * of the filters (one, or two sharing parts: see struct pd_body); same returns as
- * pd_subscribe(). */
+ * of the filters in b->s (one, or two sharing parts: see struct pd_body) with b->id_out;
+ * sets b->qos, reads nothing else. Same returns as pd_subscribe(). */
 #define PD_SUB_UNSUB 0xFFFFFFFFu
-enum pd_status pd_queue_sub(struct pd_client *c, const struct pd_parts *filters, uint32_t how,
-                            uint16_t *id_out);
+enum pd_status pd_queue_sub(struct pd_client *c, struct pd_body *b, uint32_t how);
 
 #endif

@@ -42,14 +42,19 @@ static enum pd_status room_sub(struct pd_client *c, const char *room, uint32_t h
                                uint16_t *id_out)
 {
     /* (two filters sharing parts 0 and 1, see struct pd_body) */
-    const struct pd_parts f = {{"rooms/", room, "/msg/+", "/presence/+"}};
+    struct pd_body f; /* (the (UN)SUBSCRIBE builder reads only s and id_out, qos is set below) */
+    f.s[0] = "rooms/";
+    f.s[1] = room;
+    f.s[2] = "/msg/+";
+    f.s[3] = "/presence/+";
+    f.id_out = id_out;
     if (!c) {
         return PD_ERR_PARAM;
     }
     if (!pd_name_valid(room)) {
         return PD_ERR_NAME;
     }
-    return pd_queue_sub(c, &f, how, id_out);
+    return pd_queue_sub(c, &f, how);
 }
 
 enum pd_status pd_room_join(struct pd_client *c, const char *room, uint8_t qos, uint16_t *id_out)
@@ -66,14 +71,21 @@ enum pd_status pd_room_leave(struct pd_client *c, const char *room, uint16_t *id
 static enum pd_status say(struct pd_client *c, const char *pre, const char *a, const char *mid,
                           const char *b, const void *msg, size_t len, uint8_t qos, uint16_t *id_out)
 {
-    const struct pd_parts t = {{pre, a, mid, b}};
+    struct pd_body t; /* (the PUBLISH builder reads only these) */
+    t.s[0] = pre;
+    t.s[1] = a;
+    t.s[2] = mid;
+    t.s[3] = b;
+    t.payload = msg;
+    t.len = len;
+    t.id_out = id_out;
     if (!c) {
         return PD_ERR_PARAM;
     }
     if (!pd_name_valid(a) || !pd_name_valid(b)) {
         return PD_ERR_NAME;
     }
-    return pd_queue_publish(c, &t, msg, len, (uint32_t)qos << 1, id_out);
+    return pd_queue_publish(c, &t, (uint32_t)qos << 1);
 }
 
 enum pd_status pd_room_say(struct pd_client *c, const char *me, const char *room, const void *msg,
