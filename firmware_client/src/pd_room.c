@@ -67,37 +67,40 @@ enum pd_status pd_room_leave(struct pd_client *c, const char *room, uint16_t *id
     return room_sub(c, room, PD_SUB_UNSUB, id_out);
 }
 
-/* {pre}{a}{mid}{b}: rooms/{room}/msg/{me} or users/{to}/inbox/{me}. */
-static enum pd_status say(struct pd_client *c, const char *pre, const char *a, const char *mid,
-                          const char *b, const void *msg, size_t len, uint8_t qos, uint16_t *id_out)
+/* rooms/{room}/msg/{me}, or users/{to}/inbox/{me} when how has SAY_DM; the low byte of how
+ * is the QoS. One body for both: the public calls only pass their arguments on. */
+#define SAY_DM 0x100u
+static enum pd_status say(struct pd_client *c, const char *me, const char *a, const void *msg,
+                          size_t len, uint32_t how, uint16_t *id_out)
 {
+    const bool dm = (how & SAY_DM) != 0u;
     struct pd_body t; /* (the PUBLISH builder reads only these) */
-    t.s[0] = pre;
+    t.s[0] = dm ? "users/" : "rooms/";
     t.s[1] = a;
-    t.s[2] = mid;
-    t.s[3] = b;
+    t.s[2] = dm ? "/inbox/" : "/msg/";
+    t.s[3] = me;
     t.payload = msg;
     t.len = len;
     t.id_out = id_out;
     if (!c) {
         return PD_ERR_PARAM;
     }
-    if (!pd_name_valid(a) || !pd_name_valid(b)) {
+    if (!pd_name_valid(a) || !pd_name_valid(me)) {
         return PD_ERR_NAME;
     }
-    return pd_queue_publish(c, &t, (uint32_t)qos << 1);
+    return pd_queue_publish(c, &t, (how & 0xFFu) << 1);
 }
 
 enum pd_status pd_room_say(struct pd_client *c, const char *me, const char *room, const void *msg,
                            size_t len, uint8_t qos, uint16_t *id_out)
 {
-    return say(c, "rooms/", room, "/msg/", me, msg, len, qos, id_out);
+    return say(c, me, room, msg, len, qos, id_out);
 }
 
 enum pd_status pd_dm_send(struct pd_client *c, const char *me, const char *to, const void *msg,
                           size_t len, uint8_t qos, uint16_t *id_out)
 {
-    return say(c, "users/", to, "/inbox/", me, msg, len, qos, id_out);
+    return say(c, me, to, msg, len, qos | SAY_DM, id_out);
 }
 
 static bool seg_is(const char *s, size_t n, const char *word)
