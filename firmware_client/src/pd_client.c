@@ -28,13 +28,25 @@ static void note(struct pd_client *c, enum pd_event_type type, enum pd_status st
     emit(c, &ev);
 }
 
+/* The link is gone. txbuf keeps only the held publishes, to be written again from the start
+ * once reconnected: SUBSCRIBE/UNSUBSCRIBE answers will never come, the rest was for that
+ * link. */
 void pd_abort(struct pd_client *c)
 {
     c->state = PD_ST_IDLE;
     c->rx_len = 0;
     c->rx_skip = 0;
     c->flags = 0;
-    pd_win_reset(c);
+    c->tx_sent = 0;
+    c->tx_part = 0;
+    for (uint32_t off = 0; off < c->tx_len;) {
+        uint32_t sz = pd_pkt_size(c->tx + off);
+        if ((c->tx[off] & 0xF2u) == (PD_T_PUBLISH | PD_HELD)) {
+            off += sz;
+        } else {
+            pd_txq_remove(c, off, sz);
+        }
+    }
 }
 
 /* The link is over: reset, tell the application once, return the reason. */

@@ -41,16 +41,6 @@ uint32_t pd_win_find(const struct pd_client *c, uint32_t id)
     return r;
 }
 
-uint16_t pd_win_next_id(struct pd_client *c)
-{
-    for (;;) {
-        uint16_t id = ++c->next_id;
-        if (id && (uint16_t)pd_win_find(c, id) == c->tx_len) {
-            return id;
-        }
-    }
-}
-
 void pd_txq_remove(struct pd_client *c, uint32_t off, uint32_t n)
 {
     uint32_t len = c->tx_len - n; /* bytes left */
@@ -73,18 +63,4 @@ bool pd_win_release(struct pd_client *c, uint16_t id, uint32_t ack)
     }
     pd_txq_remove(c, off, pd_pkt_size(p));
     return true;
-}
-
-void pd_win_reset(struct pd_client *c)
-{
-    c->tx_sent = 0;
-    c->tx_part = 0;
-    for (uint32_t off = 0; off < c->tx_len;) {
-        uint32_t sz = pd_pkt_size(c->tx + off);
-        if ((c->tx[off] & 0xF2u) == (PD_T_PUBLISH | PD_HELD)) {
-            off += sz;
-        } else {
-            pd_txq_remove(c, off, sz);
-        }
-    }
 }

@@ -25,9 +25,6 @@ uint32_t pd_pkt_size(const uint8_t *p);
  * this packet id (tx_len if none; id 0 never matches). */
 uint32_t pd_win_find(const struct pd_client *c, uint32_t id);
 
-/* A packet id not 0 and not used by any held packet. */
-uint16_t pd_win_next_id(struct pd_client *c);
-
 /* Take the n bytes of the packet at off out of txbuf (later packets move down). */
 void pd_txq_remove(struct pd_client *c, uint32_t off, uint32_t n);
 
@@ -37,9 +34,5 @@ void pd_txq_remove(struct pd_client *c, uint32_t off, uint32_t n);
  * a stale one, or the answer to an earlier copy of a packet being written again at this moment (its
  * bytes must finish on the wire, and the broker answers that copy too). */
 bool pd_win_release(struct pd_client *c, uint16_t id, uint32_t ack);
-
-/* The link is gone: keep only the held publishes (sent again, from the start, once
- * reconnected); SUBSCRIBE/UNSUBSCRIBE answers will never come, the rest was for that link. */
-void pd_win_reset(struct pd_client *c);
 
 #endif

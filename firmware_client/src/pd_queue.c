@@ -14,6 +14,17 @@
 #error "PD_PACKET_MAX must be 2^PACKET_BITS - 1"
 #endif
 
+/* A packet id not 0 and not used by any held packet. */
+static uint16_t next_id(struct pd_client *c)
+{
+    for (;;) {
+        uint16_t id = ++c->next_id;
+        if (id && (uint16_t)pd_win_find(c, id) == c->tx_len) {
+            return id;
+        }
+    }
+}
+
 enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const struct pd_body *b)
 {
     struct pd_wr w = {NULL, 0};
@@ -24,7 +35,7 @@ enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const s
         if (pd_win_find(c, 0) >> 16 >= PD_INFLIGHT_MAX) {
             return PD_ERR_BUSY;
         }
-        id = pd_win_next_id(c);
+        id = next_id(c);
     }
     /* Two passes of one builder: count (w.p NULL), then write where the count says. */
     for (;;) {
