@@ -99,7 +99,6 @@ enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opt
     if (st != PD_OK) {
         return PD_ERR_TOO_BIG; /* the queue is empty: it can never fit */
     }
-    c->conn_len = (uint16_t)pd_pkt_size(c->tx); /* it went in front */
     c->state = PD_ST_CONNECTING;
     c->keepalive_s = opts->keepalive_s;
     c->wait_since = now_ms;

@@ -65,6 +65,7 @@ enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const s
             }
             if (type == PD_T_CONNECT) {
                 at = 0; /* before the held publishes it resends */
+                c->conn_len = (uint16_t)total;
             }
             dst = c->tx + at;
             memmove(dst + total, dst, c->tx_len - at);
