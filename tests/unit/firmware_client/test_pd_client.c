@@ -396,6 +396,56 @@ static void test_pd_client_puback_for_unknown_id_is_ignored(void **state)
     assert_int_equal(pd_state(&S.c), PD_ST_CONNECTED);
 }
 
+/* An acknowledgement for a held packet that has not been written yet is stale (the broker
+ * cannot have answered it): ignored, and the packet still goes out and is released by the
+ * answer to it. */
+static void test_pd_client_ack_before_the_packet_is_written_is_ignored(void **state)
+{
+    (void)state;
+    PKT(puback, 0x40, 2, 0, 1);
+    PKT(suback, 0x90, 3, 0, 2, 1);
+    pd_script_init(&S, 512, 64);
+    pd_script_connect(&S, 0, 0);
+    S.send_budget = 0;
+    assert_int_equal(pd_publish(&S.c, "t", "m", 1, 1, false, NULL), PD_OK); /* id 1 */
+    assert_int_equal(pd_subscribe(&S.c, "s", 1, NULL), PD_OK);              /* id 2 */
+    FEED(&S, puback);
+    FEED(&S, suback);
+    assert_int_equal(pd_poll(&S.c, 1), PD_OK);
+    assert_int_equal(S.nev, 0);
+    assert_int_equal(pd_inflight(&S.c), 2);
+    S.send_budget = SIZE_MAX;
+    assert_int_equal(pd_poll(&S.c, 2), PD_OK);
+    EXPECT_OUT(0x32, 6, 0, 1, 't', 0, 1, 'm', 0x82, 6, 0, 2, 0, 1, 's', 1);
+    FEED(&S, puback);
+    FEED(&S, suback);
+    assert_int_equal(pd_poll(&S.c, 3), PD_OK);
+    assert_int_equal(pd_script_count(&S, PD_EV_PUBACK), 1);
+    assert_int_equal(pd_script_count(&S, PD_EV_SUBACK), 1);
+    assert_int_equal(pd_inflight(&S.c), 0);
+    assert_int_equal(S.c.tx_len, 0);
+}
+
+/* A retransmission writes every held packet again, in order: the PUBLISH with DUP, a
+ * SUBSCRIBE still waiting for its SUBACK as it was (DUP is reserved there). */
+static void test_pd_client_retransmit_resends_every_held_packet(void **state)
+{
+    (void)state;
+    pd_script_init(&S, 512, 64);
+    pd_script_connect(&S, 0, 0);
+    assert_int_equal(pd_publish(&S.c, "t", "m", 1, 1, false, NULL), PD_OK);
+    assert_int_equal(pd_subscribe(&S.c, "s", 1, NULL), PD_OK);
+    assert_int_equal(pd_publish(&S.c, "t", "x", 1, 0, false, NULL), PD_OK); /* leaves */
+    assert_int_equal(pd_poll(&S.c, 0), PD_OK);
+    EXPECT_OUT(0x32, 6, 0, 1, 't', 0, 1, 'm', 0x82, 6, 0, 2, 0, 1, 's', 1, 0x30, 4, 0, 1, 't', 'x');
+    pd_script_clear(&S);
+    assert_int_equal(pd_poll(&S.c, PD_RETRY_MS - 1), PD_OK);
+    assert_int_equal(S.out_len, 0);
+    assert_int_equal(pd_poll(&S.c, PD_RETRY_MS), PD_OK);
+    EXPECT_OUT(0x3A, 6, 0, 1, 't', 0, 1, 'm', 0x82, 6, 0, 2, 0, 1, 's', 1);
+    assert_int_equal(pd_inflight(&S.c), 2);
+}
+
 /* Each acknowledgement type releases only the slot kind that waits for it, whatever the id. */
 static void test_pd_client_acks_match_only_their_kind(void **state)
 {
@@ -1315,6 +1365,8 @@ int main(void)
         cmocka_unit_test(test_pd_client_puback_during_half_written_retransmit),
         cmocka_unit_test(test_pd_client_no_retransmit_pile_up_behind_a_slow_link),
         cmocka_unit_test(test_pd_client_puback_for_unknown_id_is_ignored),
+        cmocka_unit_test(test_pd_client_ack_before_the_packet_is_written_is_ignored),
+        cmocka_unit_test(test_pd_client_retransmit_resends_every_held_packet),
         cmocka_unit_test(test_pd_client_acks_match_only_their_kind),
         cmocka_unit_test(test_pd_client_suback_failure_surfaced),
         cmocka_unit_test(test_pd_client_incoming_qos1_acked_and_duplicates_delivered),
