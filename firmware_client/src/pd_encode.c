@@ -5,10 +5,11 @@
 
 void pd_wr_bytes(struct pd_wr *w, const void *s, size_t n)
 {
+    uint32_t at = w->n;
+    w->n = at + (uint32_t)n;
     if (w->p && n) {
-        memcpy(w->p + w->n, s, n);
+        memcpy(w->p + at, s, n);
     }
-    w->n += (uint32_t)n;
 }
 
 void pd_wr_be(struct pd_wr *w, uint32_t v, size_t n)
@@ -24,7 +25,7 @@ void pd_wr_parts(struct pd_wr *w, const char *const *s, unsigned mask)
     uint32_t n = at + 2u;
     for (; mask; mask >>= 1, s++) {
         const char *q;
-        if (!(mask & 1u)) {
+        if (!(mask << 31)) { /* (bit 0 clear; a shift, no constant register) */
             continue;
         }
         q = *s;

@@ -60,10 +60,11 @@ static inline void pd_enc_header(uint8_t *dst, uint32_t type, uint32_t rem)
 {
     uint32_t big = rem >> 7; /* (0 up to 127: one length byte) */
     dst[0] = (uint8_t)type;
-    dst[1] = (uint8_t)(big ? rem | 0x80u : rem);
     if (big) {
         dst[2] = (uint8_t)big;
+        rem |= 0x80u;
     }
+    dst[1] = (uint8_t)rem;
 }
 
 /* Write (or count, when w->p is NULL) the variable header and payload of a packet whose type

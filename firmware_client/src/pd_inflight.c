@@ -8,7 +8,7 @@ uint32_t pd_pkt_size(const uint8_t *p)
 {
     uint32_t rem = p[1];
     if (rem > 127u) {
-        return (rem & 0x7Fu) + ((uint32_t)p[2] << 7) + 3u;
+        return rem + ((uint32_t)p[2] << 7) - 125u; /* (rem & 0x7F) + 3: rem is 128..255 */
     }
     return rem + 2u;
 }

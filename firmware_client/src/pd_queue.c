@@ -28,10 +28,11 @@ static uint16_t next_id(struct pd_client *c)
 enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const struct pd_body *b)
 {
     struct pd_wr w = {NULL, 0};
+    const uint32_t held = type >> 1 << 31; /* type & PD_HELD, as shifts (no constant register) */
 
     /* Type bit 1 marks the packets that are held until answered: PUBLISH QoS 1 (0x32),
      * SUBSCRIBE (0x82), UNSUBSCRIBE (0xA2). */
-    if (type & PD_HELD) {
+    if (held) {
         if (pd_win_find(c, 0) >> 16 >= PD_INFLIGHT_MAX) {
             return PD_ERR_BUSY;
         }
@@ -46,21 +47,22 @@ enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const s
         {
             /* (PD_ENC_HDR_SIZE(w.n) + w.n, written without a branch: shorter on Thumb-1) */
             uint32_t total = w.n + 2u + (w.n > 127u);
-            uint32_t at = c->tx_len;
+            uint32_t len = c->tx_len;
+            uint32_t at = len;
             uint32_t keep = 0; /* a held packet: the last CONNECT + the reserve */
             uint8_t *dst;
             /* Held packets stay until answered, and after a link loss the CONNECT goes in
              * front of the held publishes: so a held one leaves room for the last CONNECT and
              * the reserve beside everything queued now (held or not: the rest drains, so the
              * held bytes alone always leave that room). */
-            if (type & PD_HELD) {
+            if (held) {
                 keep = c->conn_len + HELD_RESERVE;
             }
             /* too big: does not fit even with nothing held and the queue empty */
             if (total >> PACKET_BITS || total + keep > c->tx_cap) {
                 return PD_ERR_TOO_BIG;
             }
-            if (total + keep + at > c->tx_cap) {
+            if (total + keep + len > c->tx_cap) {
                 return PD_ERR_BUSY;
             }
             if (type == PD_T_CONNECT) {
@@ -68,14 +70,14 @@ enum pd_status pd_queue(struct pd_client *c, uint32_t type, uint16_t id, const s
                 c->conn_len = (uint16_t)total;
             }
             dst = c->tx + at;
-            memmove(dst + total, dst, c->tx_len - at);
-            c->tx_len = (uint16_t)(c->tx_len + total);
+            c->tx_len = (uint16_t)(len + total);
+            memmove(dst + total, dst, len - at);
             pd_enc_header(dst, type, w.n);
             w.p = dst;
             w.n = total - w.n; /* the body follows the header */
         }
     }
-    if ((type & PD_HELD) && b->id_out) {
+    if (held && b->id_out) {
         *b->id_out = id;
     }
     return PD_OK;

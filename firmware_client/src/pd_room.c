@@ -88,7 +88,8 @@ static enum pd_status say(struct pd_client *c, const char *me, const char *a, co
     if (!pd_name_valid(a) || !pd_name_valid(me)) {
         return PD_ERR_NAME;
     }
-    return pd_queue_publish(c, &t, (how & 0xFFu) << 1);
+    /* (how & 0xFF) << 1, as two shifts: no 0x1FE constant */
+    return pd_queue_publish(c, &t, how << 24 >> 23);
 }
 
 enum pd_status pd_room_say(struct pd_client *c, const char *me, const char *room, const void *msg,

@@ -426,6 +426,28 @@ static void test_pd_client_ack_before_the_packet_is_written_is_ignored(void **st
     assert_int_equal(S.c.tx_len, 0);
 }
 
+/* Only QoS 1 is held: a retained QoS 0 PUBLISH (type 0x31) leaves txbuf once written, takes
+ * no window place and no id; a retained QoS 1 one (0x33) is held and gets DUP later. */
+static void test_pd_client_retained_qos0_is_not_held(void **state)
+{
+    (void)state;
+    uint16_t id = 9;
+    pd_script_init(&S, 512, 64);
+    pd_script_connect(&S, 0, 0);
+    assert_int_equal(pd_publish(&S.c, "t", "r", 1, 0, true, &id), PD_OK);
+    assert_int_equal(id, 0);
+    assert_int_equal(pd_inflight(&S.c), 0);
+    assert_int_equal(pd_publish(&S.c, "t", "q", 1, 1, true, &id), PD_OK);
+    assert_int_equal(id, 1);
+    assert_int_equal(pd_poll(&S.c, 0), PD_OK);
+    EXPECT_OUT(0x31, 4, 0, 1, 't', 'r', 0x33, 6, 0, 1, 't', 0, 1, 'q');
+    assert_int_equal(S.c.tx_len, 8); /* only the QoS 1 one stays */
+    assert_int_equal(pd_inflight(&S.c), 1);
+    pd_script_clear(&S);
+    assert_int_equal(pd_poll(&S.c, PD_RETRY_MS), PD_OK);
+    EXPECT_OUT(0x3B, 6, 0, 1, 't', 0, 1, 'q');
+}
+
 /* A retransmission writes every held packet again, in order: the PUBLISH with DUP, a
  * SUBSCRIBE still waiting for its SUBACK as it was (DUP is reserved there). */
 static void test_pd_client_retransmit_resends_every_held_packet(void **state)
@@ -1367,6 +1389,7 @@ int main(void)
         cmocka_unit_test(test_pd_client_puback_for_unknown_id_is_ignored),
         cmocka_unit_test(test_pd_client_ack_before_the_packet_is_written_is_ignored),
         cmocka_unit_test(test_pd_client_retransmit_resends_every_held_packet),
+        cmocka_unit_test(test_pd_client_retained_qos0_is_not_held),
         cmocka_unit_test(test_pd_client_acks_match_only_their_kind),
         cmocka_unit_test(test_pd_client_suback_failure_surfaced),
         cmocka_unit_test(test_pd_client_incoming_qos1_acked_and_duplicates_delivered),
