@@ -3,8 +3,9 @@
 # firmware_client/*.mk, so it lives beside this one (e.g. firmware_client/posix.mk).
 
 # Cortex-M0+ budget for the full client's linked flash (library code + rodata only; newlib
-# and libgcc counted apart). `make test` fails above it. See docs/firmware.md for the figures.
-PD_FLASH_BUDGET_M0PLUS := 3274
+# and libgcc counted apart): the issue's goal, half of coreMQTT. `make test` fails above it.
+# See docs/firmware.md for the figures.
+PD_FLASH_BUDGET_M0PLUS := 2800
 
 PD_SRCS   := $(wildcard firmware_client/src/*.c)
 PD_HDRS   := $(wildcard firmware_client/include/*.h firmware_client/src/*.h)
