@@ -13,6 +13,12 @@
  * PD_OK, its low 4 bits (every status is below 16) */
 #define ST_BYE ((enum pd_status)0x10)
 
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 static void emit(struct pd_client *c, const struct pd_event *ev)
 {
     if (c->on_event) {
@@ -151,16 +157,13 @@ static enum pd_status handle(struct pd_client *c, uint32_t hl, uint32_t n, uint3
         if (ev.id) {                                     /* QoS 1 */
             (void)pd_queue(c, PD_T_PUBACK, ev.id, NULL); /* room is reserved */
         }
-    } else { /* CONNACK */
-        if (!ev.code) {
-            c->state = PD_ST_CONNECTED;
-            c->attempt = 0;
-        }
-        emit(c, &ev);
-        return ev.status; /* PD_ERR_REFUSED on a refusal */
+    } else if (!ev.code) { /* CONNACK */
+        c->state = PD_ST_CONNECTED;
+        c->attempt = 0;
     }
     emit(c, &ev);
-    return PD_OK;
+    /* a CONNACK ends the link with PD_ERR_REFUSED on a refusal */
+    return ev.type == PD_EV_CONNACK ? ev.status : PD_OK;
 }
 
 /* One transport call moving up to n bytes at buf (send when tx). Returns the bytes moved, 0
@@ -334,22 +337,26 @@ enum pd_status pd_publish(struct pd_client *c, const char *topic, const void *pa
     return pd_queue_publish(c, &t, (uint32_t)qos << 1 | retain); /* (it checks c, topic first) */
 }
 
-enum pd_status pd_subscribe(struct pd_client *c, const char *filter, uint8_t qos, uint16_t *id_out)
+/* pd_subscribe() (how = its QoS) or pd_unsubscribe() (how = PD_SUB_UNSUB): out of line, the
+ * two entry points are each a call (inlined into both it costs 4 B more on Cortex-M0+) */
+static NOINLINE enum pd_status sub(struct pd_client *c, const char *filter, uint32_t how,
+                                   uint16_t *id_out)
 {
     struct pd_body t; /* (the (UN)SUBSCRIBE builder reads only these; no part after a NULL one) */
     t.s[0] = filter;
     t.s[1] = NULL;
     t.id_out = id_out;
-    return pd_queue_sub(c, &t, qos); /* (it checks c and filter first) */
+    return pd_queue_sub(c, &t, how); /* (it checks c and filter first) */
+}
+
+enum pd_status pd_subscribe(struct pd_client *c, const char *filter, uint8_t qos, uint16_t *id_out)
+{
+    return sub(c, filter, qos, id_out);
 }
 
 enum pd_status pd_unsubscribe(struct pd_client *c, const char *filter, uint16_t *id_out)
 {
-    struct pd_body t; /* (the (UN)SUBSCRIBE builder reads only these; no part after a NULL one) */
-    t.s[0] = filter;
-    t.s[1] = NULL;
-    t.id_out = id_out;
-    return pd_queue_sub(c, &t, PD_SUB_UNSUB); /* (it checks c and filter first) */
+    return sub(c, filter, PD_SUB_UNSUB, id_out);
 }
 
 enum pd_status pd_disconnect(struct pd_client *c)

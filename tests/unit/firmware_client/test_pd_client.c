@@ -1202,6 +1202,10 @@ static void test_pd_client_init_checks(void **state)
     assert_int_equal(pd_client_init(&c, &bad, tx, 64, rx, 64, NULL, NULL), PD_ERR_PARAM);
     assert_int_equal(pd_client_init(&c, &S.tr, tx, 15, rx, 64, NULL, NULL), PD_ERR_PARAM);
     assert_int_equal(pd_client_init(&c, &S.tr, tx, 64, rx, 70000, NULL, NULL), PD_ERR_PARAM);
+    assert_int_equal(pd_client_init(&c, &S.tr, tx, 65536, rx, 64, NULL, NULL), PD_ERR_PARAM);
+    assert_int_equal(pd_client_init(&c, &S.tr, tx, 64, rx, 65536, NULL, NULL), PD_ERR_PARAM);
+    /* the bounds themselves (init only records the sizes; c is not used after this) */
+    assert_int_equal(pd_client_init(&c, &S.tr, tx, 65535, rx, 16, NULL, NULL), PD_OK);
     assert_int_equal(pd_client_init(&c, &S.tr, NULL, 64, rx, 64, NULL, NULL), PD_ERR_PARAM);
     assert_int_equal(pd_client_init(&c, &S.tr, tx, 64, rx, 64, NULL, NULL), PD_OK);
     assert_int_equal(pd_state(&c), PD_ST_IDLE);
