@@ -8,19 +8,18 @@ enum pd_status pd_parse_header(const uint8_t *buf, size_t len, uint32_t *hdrlen,
     return pd_header(buf, len, hdrlen, rem);
 }
 
-uint16_t pd_get_u16(const uint8_t *p) { return (uint16_t)((unsigned)p[0] << 8 | p[1]); }
-
-/* The variable header and payload of a PUBLISH: p[0..rem), flags = the low nibble of its
- * type byte. ev is zeroed. On an error other fields may be set, but id stays 0 (so the prefix
- * of an oversize PUBLISH gives its packet id or 0). */
-static enum pd_status parse_publish(const uint8_t *p, uint32_t rem, uint32_t flags,
+/* The variable header and payload of a PUBLISH: p[0..rem), type = its first byte (the flags
+ * are its low nibble). ev is zeroed. On an error other fields may be set, but id stays 0 (so
+ * the prefix of an oversize PUBLISH gives its packet id or 0). */
+static enum pd_status parse_publish(const uint8_t *p, uint32_t rem, uint32_t type,
                                     struct pd_event *ev)
 {
-    uint32_t qos = (flags >> 1) & 3u;
+    uint32_t qos = (type >> 1) & 3u;
     uint32_t tl;
     uint32_t off;
-    /* flags >> 1 is DUP << 2 | QoS: QoS 3 (3, 7) and DUP on QoS 0 (4) are malformed */
-    if ((0x98u >> (flags >> 1)) & 1u) {
+    /* type >> 1 is 0x18 | DUP << 2 | QoS: QoS 3 (3, 7) and DUP on QoS 0 (4) are malformed, so
+     * bits 7 - 3, 7 - 4 and 7 - 7 of 0x19 reach bit 31 */
+    if ((0x19u << (type >> 1)) >> 31) {
         return PD_ERR_MALFORMED;
     }
     if (qos == 2u) {
@@ -32,23 +31,27 @@ static enum pd_status parse_publish(const uint8_t *p, uint32_t rem, uint32_t fla
     /* (filled before the checks end: on an error the caller reads nothing but id) */
     ev->type = PD_EV_MESSAGE;
     ev->qos = (uint8_t)qos;
-    ev->dup = (flags & 0x08u) != 0u;
-    ev->retain = (flags & 0x01u) != 0u;
+    ev->dup = (type & 0x08u) != 0u;
+    ev->retain = (type & 0x01u) != 0u;
     ev->topic = (const char *)(p + 2);
-    tl = ev->topic_len = pd_get_u16(p);
+    tl = pd_get_u16(p);
+    ev->topic_len = (uint16_t)tl;
     off = 2u + tl + (qos << 1); /* (QoS 0 or 1 here) */
-    if (tl == 0u || off > rem) {
+    if (off > rem) {
         return PD_ERR_MALFORMED;
     }
-    for (uint32_t i = tl + 1u; i > 1u; i--) { /* p[2..tl + 1], backwards */
-        uint8_t ch = p[i];
-        if (ch == 0u || ch == '+' || ch == '#') {
-            return PD_ERR_MALFORMED;
-        }
+    { /* p[2..tl + 1], backwards; an empty topic (tl 0) fails on p[1], its length's low byte */
+        uint32_t i = tl + 1u;
+        do {
+            uint8_t ch = p[i];
+            if (ch == 0u || ch == '+' || ch == '#') {
+                return PD_ERR_MALFORMED;
+            }
+        } while (--i > 1u);
     }
     p += off;
     if (qos) {
-        ev->id = pd_get_u16(p - 2);
+        ev->id = (uint16_t)pd_get_u16(p - 2);
         if (!ev->id) {
             return PD_ERR_MALFORMED;
         }
@@ -59,7 +62,8 @@ static enum pd_status parse_publish(const uint8_t *p, uint32_t rem, uint32_t fla
 }
 
 /* What each packet type becomes: an event type (bits 0..2) with the least remaining length of
- * the packet (bits 3..4; exact but for SUBACK), or the status it is refused with << 4. */
+ * the packet (bits 3..4; exact below 3, so for all but SUBACK), or the status it is refused
+ * with << 4. */
 #define K_MALFORMED ((uint32_t)PD_ERR_MALFORMED << 4) /* reserved */
 #define K_PROTOCOL ((uint32_t)PD_ERR_PROTOCOL << 4)   /* client-to-server and QoS 2 flows */
 #define K_REFUSED 0x20u                               /* (every refusal is above) */
@@ -85,18 +89,19 @@ static const uint8_t kind[16] = {
 
 enum pd_status pd_parse_body(uint32_t type, const uint8_t *p, uint32_t rem, struct pd_event *ev)
 {
-    uint32_t k = kind[type >> 4];
+    uint32_t k;
 
     memset(ev, 0, sizeof *ev);
+    k = kind[type >> 4]; /* (after the call: one value fewer to keep across it) */
     if (k == PD_EV_MESSAGE) {
-        return parse_publish(p, rem, type & 0x0Fu, ev);
+        return parse_publish(p, rem, type, ev);
     }
     if (k >= K_REFUSED) {
         return (enum pd_status)(k >> 4);
     }
     /* CONNACK, PUBACK, SUBACK, UNSUBACK, PINGRESP: flags 0; PINGRESP empty, SUBACK an id and
-     * at least one code, the others exactly 2 bytes. */
-    if ((type & 0x0Fu) || (rem != k >> 3 && (rem < k >> 3 || (k & 7u) != PD_EV_SUBACK))) {
+     * at least one code, the others exactly 2 bytes (only SUBACK's least length is 3). */
+    if ((type & 0x0Fu) || (rem != k >> 3 && (rem < k >> 3 || k < K_LEN(3)))) {
         return PD_ERR_MALFORMED;
     }
     k &= 7u;
@@ -106,17 +111,18 @@ enum pd_status pd_parse_body(uint32_t type, const uint8_t *p, uint32_t rem, stru
     }
     if (k == PD_EV_CONNACK) {
         /* CONNACK: reserved bits 0, known return code, no session on refusal. */
-        if (p[1] + 5u * p[0] > 5u) { /* (0, 0..5) or (1, 0) */
+        uint32_t rc = p[1];        /* (a local: ev's byte stores could alias p) */
+        if (rc + 5u * p[0] > 5u) { /* (0, 0..5) or (1, 0) */
             return PD_ERR_MALFORMED;
         }
         ev->session_present = p[0] & 1u; /* (p[0] is 0 or 1 here) */
-        ev->code = p[1];
-        if (p[1]) {
+        ev->code = (uint8_t)rc;
+        if (rc) {
             ev->status = PD_ERR_REFUSED;
         }
         return PD_OK;
     }
-    ev->id = pd_get_u16(p);
+    ev->id = (uint16_t)pd_get_u16(p);
     if (!ev->id) {
         return PD_ERR_MALFORMED;
     }
@@ -124,14 +130,17 @@ enum pd_status pd_parse_body(uint32_t type, const uint8_t *p, uint32_t rem, stru
         /* one code per filter, each 0, 1, 2 or 0x80 */
         ev->data = p + 2;
         ev->len = rem - 2u;
-        ev->code = p[2];
-        for (uint32_t i = 2; i < rem; i++) {
-            if (p[i] == 0x80u) {
+        uint32_t i = rem; /* p[2..rem), backwards (rem is at least 3): p[2] is read last */
+        uint32_t c;
+        do {
+            c = p[--i];
+            if (c == 0x80u) {
                 ev->status = PD_ERR_REFUSED;
-            } else if (p[i] > 2u) {
+            } else if (c > 2u) {
                 return PD_ERR_MALFORMED;
             }
-        }
+        } while (i > 2u);
+        ev->code = (uint8_t)c;
     }
     return PD_OK;
 }

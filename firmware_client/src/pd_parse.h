@@ -14,8 +14,9 @@
 /* Largest remaining length MQTT can express (4 bytes of 7 bits). */
 #define PD_REMLEN_MAX 268435455u
 
-/* Big-endian 16-bit value at p (2 bytes, caller checked they exist). */
-uint16_t pd_get_u16(const uint8_t *p);
+/* Big-endian 16-bit value at p (2 bytes, caller checked they exist). A sum in 32 bits: as a
+ * uint16_t OR GCC rebuilds it as a byte-swapped load (rev16) plus a zero extension. */
+static inline uint32_t pd_get_u16(const uint8_t *p) { return (uint32_t)p[0] * 256u + p[1]; }
 
 /* Parse the fixed header at buf[0..len). On PD_OK sets *hdrlen (2..5) and *rem.
  * Returns PD_OK, PD_ERR_NEED_MORE (len too short to tell), PD_ERR_MALFORMED (a fourth
