@@ -269,38 +269,40 @@ static enum pd_status timers(struct pd_client *c, uint32_t now_ms)
     return now_ms - c->wait_since >= limit ? PD_ERR_TIMEOUT : PD_OK;
 }
 
-/* Write the queue, a packet at a time, until the transport would block. A packet wholly
- * written leaves the buffer, unless it is held: then it stays before tx_sent, and a PUBLISH
- * gets DUP for later copies. */
+/* Write the queue until the transport would block, as much as it takes per call. Packets
+ * wholly written leave the buffer, but held ones: they move down to tx_sent (a PUBLISH gets
+ * DUP for later copies), and the rest of the queue follows them, one move per write. */
 static enum pd_status transmit(struct pd_client *c, uint32_t now_ms)
 {
     while (c->tx_sent < c->tx_len) {
-        uint32_t at = c->tx_sent;
-        uint8_t *q = c->tx + at;
-        uint32_t n = pd_pkt_size(q);
-        int32_t r = io(c, true, q + c->tx_part, n - c->tx_part);
-        uint32_t part;
+        uint8_t *q = c->tx + c->tx_sent;
+        uint8_t *end = c->tx + c->tx_len;
+        uint8_t *keep = q;
+        uint32_t left = (uint32_t)(end - q) - c->tx_part;
+        int32_t r = io(c, true, q + c->tx_part, left);
+        uint32_t done;
         if (r <= 0) {
             return (enum pd_status)(-r);
         }
-        part = c->tx_part + (uint32_t)r;
-        if (part > n) {
+        if ((uint32_t)r > left) {
             return PD_ERR_TRANSPORT;
         }
         c->last_tx = now_ms;
-        c->tx_part = (uint16_t)part;
-        if (part == n) {
-            c->tx_part = 0;
-            if (!(q[0] & PD_HELD)) {
-                pd_txq_remove(c, at, n);
-            } else {
-                if (!at) {
+        done = c->tx_part + (uint32_t)r;
+        for (uint32_t n; done && done >= (n = pd_pkt_size(q)); done -= n, q += n) {
+            if (q[0] & PD_HELD) {
+                if (keep == c->tx) {
                     c->rt_since = now_ms; /* the oldest held packet went out */
                 }
                 q[0] |= (q[0] >> 1) & PD_F_DUP; /* among held ones bit 4 marks a PUBLISH */
-                c->tx_sent = (uint16_t)(at + n);
+                memmove(keep, q, n);
+                keep += n;
             }
         }
+        memmove(keep, q, (size_t)(end - q));
+        c->tx_len = (uint16_t)(c->tx_len - (q - keep));
+        c->tx_sent = (uint16_t)(keep - c->tx);
+        c->tx_part = (uint16_t)done;
     }
     return c->state == PD_ST_DISCONNECTING ? ST_BYE : PD_OK;
 }
