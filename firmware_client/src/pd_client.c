@@ -26,14 +26,6 @@ static void emit(struct pd_client *c, const struct pd_event *ev)
     }
 }
 
-/* An event with only these fields set. */
-static void note(struct pd_client *c, enum pd_event_type type, enum pd_status st, uint16_t id,
-                 size_t len)
-{
-    struct pd_event ev = {type, st, id, 0, 0, false, false, false, NULL, 0, NULL, len};
-    emit(c, &ev);
-}
-
 /* The link is gone. txbuf keeps only the held publishes, to be written again from the start
  * once reconnected: SUBSCRIBE/UNSUBSCRIBE answers will never come, the rest was for that
  * link. */
@@ -58,8 +50,9 @@ void pd_abort(struct pd_client *c)
 /* The link is over: reset, tell the application once, return the reason. */
 static enum pd_status fail(struct pd_client *c, enum pd_status st)
 {
+    struct pd_event ev = {PD_EV_DISCONNECTED, st, 0, 0, 0, false, false, false, NULL, 0, NULL, 0};
     pd_abort(c);
-    note(c, PD_EV_DISCONNECTED, st, 0, 0);
+    emit(c, &ev);
     return st;
 }
 
@@ -98,12 +91,12 @@ enum pd_status pd_connect(struct pd_client *c, const struct pd_connect_opts *opt
     if (c->state != PD_ST_IDLE) {
         return PD_ERR_STATE;
     }
-    /* (idle is only reached through pd_client_init() or pd_abort(): the queue is empty, the
-     * receive state and the flags are clear) */
+    /* (idle is only reached through pd_client_init() or pd_abort(): txbuf holds only held
+     * publishes, the receive state and the flags are clear) */
     b.conn = opts; /* the CONNECT builder reads nothing else, nor does pd_queue() */
     st = pd_queue(c, PD_T_CONNECT, 0, &b);
     if (st != PD_OK) {
-        return PD_ERR_TOO_BIG; /* the queue is empty: it can never fit */
+        return PD_ERR_TOO_BIG; /* idle, nothing drains: beside the held publishes it never fits */
     }
     c->state = PD_ST_CONNECTING;
     c->keepalive_s = opts->keepalive_s;

@@ -46,9 +46,6 @@ void pd_txq_remove(struct pd_client *c, uint32_t off, uint32_t n)
     uint32_t len = c->tx_len - n; /* bytes left */
     memmove(c->tx + off, c->tx + off + n, len - off);
     c->tx_len = (uint16_t)len;
-    if (off < c->tx_sent) {
-        c->tx_sent = (uint16_t)(c->tx_sent - n);
-    }
 }
 
 bool pd_win_release(struct pd_client *c, uint16_t id, uint32_t ack)
@@ -61,6 +58,10 @@ bool pd_win_release(struct pd_client *c, uint16_t id, uint32_t ack)
     if (off >= c->tx_sent || (p[0] >> 4) + 1u != ack >> 4) {
         return false;
     }
-    pd_txq_remove(c, off, pd_pkt_size(p));
+    {
+        uint32_t n = pd_pkt_size(p);
+        pd_txq_remove(c, off, n);
+        c->tx_sent = (uint16_t)(c->tx_sent - n); /* (it lay before tx_sent) */
+    }
     return true;
 }

@@ -25,7 +25,8 @@ uint32_t pd_pkt_size(const uint8_t *p);
  * this packet id (tx_len if none; id 0 never matches). */
 uint32_t pd_win_find(const struct pd_client *c, uint32_t id);
 
-/* Take the n bytes of the packet at off out of txbuf (later packets move down). */
+/* Take the n bytes of the packet at off out of txbuf (later packets move down; tx_sent is the
+ * caller's to mend). */
 void pd_txq_remove(struct pd_client *c, uint32_t off, uint32_t n);
 
 /* Release the held packet that the acknowledgement with type byte ack (PUBACK, SUBACK or
