@@ -66,7 +66,6 @@ static enum pp_acl_verdict room_read(const struct pp_acl *a, const struct pc_top
     return PP_ACL_DENY;
 }
 
-/* Posting to rooms/{room}/msg|typing/{sender}: the sender is the topic's last level. */
 /* A post's sender is the topic's last level: the poster, or a bridge account posting for them.
  * Nothing posted is retained. False (reason set) otherwise. */
 static bool sender_ok(const struct pp_acl *a, const struct pp_acl_req *req, const char *sender,
@@ -155,7 +154,7 @@ static enum pp_acl_verdict inbox(const struct pp_acl *a, const struct pp_acl_req
 static void parse_delivery(struct pp_acl_cache *c, const char *topic, struct pc_topic *t)
 {
     size_t len = strlen(topic);
-    if (c == NULL || len >= sizeof c->topic) {
+    if (c == NULL || len == 0 || len >= sizeof c->topic) { /* (an empty cache has len 0) */
         pc_topic_parse(topic, len, false, t);
         return;
     }
@@ -172,15 +171,18 @@ enum pp_acl_verdict pp_acl_check(const struct pp_acl *a, const struct pp_acl_req
                                  struct pc_topic *t, const char **reason)
 {
     *reason = "";
-    memset(t, 0, sizeof *t);
     if (req->username == NULL || req->topic == NULL) {
+        memset(t, 0, sizeof *t); /* (the parser fills it on every other path) */
         return deny(reason, "no user name");
     }
     /* Password and token logins were checked against the name rule already; a TLS identity
-     * (use_identity_as_username) was not: Mosquitto 2.0.11 asks no plugin about it. Every path
-     * below that allows a name also shows it valid: it equals a topic level the parser checked,
-     * it is in the index or an option's list, or (public rooms) room_read checks it. */
+     * (use_identity_as_username) was not: Mosquitto 2.0.11 asks no plugin about it. Writes and
+     * subscriptions check it here; a delivery (the hot path) comes only after a subscription
+     * that passed, but for a public room's reader without a role, which room_read checks. */
     size_t ulen = strlen(req->username);
+    if (req->access != PP_ACL_READ && !pc_name_valid(req->username, ulen)) {
+        return deny(reason, bad_name);
+    }
     if (req->access == PP_ACL_READ) {
         parse_delivery(a->cache, req->topic, t);
     } else {
@@ -213,9 +215,6 @@ enum pp_acl_verdict pp_acl_check(const struct pp_acl *a, const struct pp_acl_req
         /* Anyone authenticated may send a batch; each command checks its own rights. Nobody
          * may subscribe to it: the batches of others are not theirs to read. */
         if (req->access == PP_ACL_WRITE) {
-            if (!pc_name_valid(req->username, ulen)) {
-                return deny(reason, bad_name);
-            }
             *reason = "control API";
             return PP_ACL_ALLOW;
         }

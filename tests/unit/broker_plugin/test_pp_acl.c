@@ -250,12 +250,20 @@ static void test_pp_acl_outside_namespace_and_malformed_denied(void **state)
     /* A certificate identity outside the name rule reaches the ACL unchecked: nothing for it. */
     DENY(PP_ACL_SUBSCRIBE, "al ice", "rooms/lobby/msg/+", 0);
     DENY(PP_ACL_READ, "al ice", "rooms/lobby/msg/bob", 3);
+    DENY(PP_ACL_SUBSCRIBE, "al ice", "$CONTROL/parley/v1/response", 0);
+    DENY(PP_ACL_WRITE, "al ice", "$CONTROL/parley/v1", 10);
     DENY(PP_ACL_SUBSCRIBE, "", "rooms/lobby/msg/+", 0);
 }
 
 static void test_pp_acl_delivery_cache_follows_the_topic(void **state)
 {
     struct fixture *fx = *state;
+    /* An empty cache holds no topic: "" is parsed (invalid), not answered from it. */
+    struct pp_acl_req req = {.access = PP_ACL_READ, .username = "zed", .topic = ""};
+    struct pc_topic t;
+    const char *reason;
+    assert_int_equal(pp_acl_check(&fx->acl, &req, &t, &reason), PP_ACL_DENY);
+    assert_int_equal(t.kind, PC_TOPIC_INVALID);
     /* The same topic for several subscribers, then another, then back: each answer is the one
      * a fresh parse gives. */
     ALLOW(PP_ACL_READ, "bob", "rooms/den/msg/alice", 5);
