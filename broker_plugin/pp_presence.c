@@ -232,6 +232,9 @@ void pp_presence_disconnected(struct pp_presence *p, const void *client)
 void pp_presence_forget(struct pp_presence *p, const char *room, const char *user)
 {
     struct client *c, *tmp;
+    if (user != NULL && reader_find(p, room, user) == NULL) {
+        return; /* not reading room: nothing to forget, no session to walk */
+    }
     HASH_ITER(hh, p->clients, c, tmp)
     {
         if (user != NULL && strcmp(c->user, user) != 0) {
