@@ -75,9 +75,14 @@ static bool is_bridge(void *ctx, const char *username)
     return pp_acl_is_bridge(&pl->acl, username, strlen(username));
 }
 
+/* username lost its role in room (NULL: the room is gone). An admin or bridge account still
+ * reads every room, so it stays present. */
 static void room_left(void *ctx, const char *room, const char *username)
 {
     struct pp_plugin *pl = ctx;
+    if (username != NULL && pp_acl_privileged(&pl->acl, username, strlen(username))) {
+        return;
+    }
     pp_presence_forget(pl->presence, room, username);
 }
 

@@ -182,3 +182,26 @@ def test_removed_from_private_room_goes_offline_and_deleted_room_clears(parley, 
     assert bob.is_connected()
     bob.close()  # and his disconnect publishes nothing more for the old room
     assert fresh.drain() == []
+
+
+def test_privileged_member_removed_from_private_room_stays_present(parley, login):
+    """An admin or bridge account removed from a private room still reads every room, so its
+    presence there stays; an ordinary member's goes (above)."""
+    admin = ("admin", password("admin"))
+    control_ok(parley.port, *admin, [
+        {"command": "createRoom", "room": "ops", "visibility": "private"},
+        {"command": "addMember", "room": "ops", "username": "bridge"},
+        {"command": "addMember", "room": "ops", "username": "carol"}])
+    watch = login("carol")
+    assert watch.subscribe("rooms/ops/presence/+") == [1]
+    bridge = login("bridge")
+    assert bridge.subscribe("rooms/ops/msg/+") == [1]
+    m = watch.get()
+    assert (m.topic, m.payload) == ("rooms/ops/presence/bridge", b"online")
+    control_ok(parley.port, *admin, [{"command": "removeMember", "room": "ops",
+                                       "username": "bridge"}])
+    assert watch.drain() == []  # no clearing message
+    late = login("admin")
+    assert late.subscribe("rooms/ops/presence/+") == [1]
+    got = [(m.topic, m.payload) for m in late.drain()]
+    assert got == [("rooms/ops/presence/bridge", b"online")]
