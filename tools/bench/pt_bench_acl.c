@@ -7,9 +7,10 @@
  * Builds the large index in memory (10,000 rooms, half of them private, 20,000 users,
  * 100,000 memberships), then runs N checks of one kind, all allowed:
  *   read:  a delivery of rooms/{room}/msg/{sender} to a member of {room} (MOSQ_ACL_READ),
- *          a different message each time (the first subscriber of each message);
- *   fanout: the same, through the plugin's delivery cache, each message to the 10 members of
- *          its room in turn (how Mosquitto checks one message's deliveries);
+ *          a different message each time (the first subscriber of each message: a miss of
+ *          the plugin's delivery cache);
+ *   fanout: the same, each message to the 10 members of its room in turn (how Mosquitto
+ *          checks one message's deliveries: the cache answers all but the first);
  *   write: a 100-byte publish by {sender} to rooms/{room}/msg/{sender}, with the rate limit on
  *          (rate and burst 1,000,000: the bucket is looked up and charged, never empty).
  * The checks cycle through PAIRS (room, member) pairs spread over the index. Run it with N and
@@ -126,7 +127,7 @@ int main(int argc, char **argv)
     }
     static struct pp_acl_cache cache;
     struct pp_acl acl = {
-        .index = idx, .opts = &opts, .rate = rate, .cache = fanout ? &cache : NULL};
+        .index = idx, .opts = &opts, .rate = rate, .cache = &cache}; /* as in the plugin */
 
     unsigned long allowed = 0;
     uint64_t now = 1000000000ull;
