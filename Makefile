@@ -34,10 +34,10 @@ FIRMWARE_TARGETS := # phony targets of `make firmware`
 CPPCHECK_SRCS :=   # C sources cppcheck must pass
 CLEAN_EXTRA   :=
 
-include $(sort $(wildcard common/*.mk broker_plugin/*.mk firmware_client/*.mk tools/*.mk tests/*/*.mk))
+include $(sort $(wildcard common/*.mk broker_plugin/*.mk bridge/*.mk firmware_client/*.mk tools/*.mk tests/*/*.mk))
 TEST_CHECKS += format
 
-.PHONY: all deps run test test-unit test-checks test-integration cppcheck format bench fuzz firmware clean
+.PHONY: all deps run test test-unit test-checks test-integration test-browser cppcheck format bench fuzz firmware clean
 
 all: $(ALL_TARGETS)
 
@@ -50,7 +50,7 @@ run: deps all
 # Every stage runs even when an earlier one failed (-k), and the exit status is non-zero if any did.
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory -k test-unit test-checks cppcheck test-integration
+	@$(MAKE) --no-print-directory -k test-unit test-checks cppcheck test-integration test-browser
 
 test-unit: $(UNIT_TESTS)
 	@fail=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
@@ -64,7 +64,7 @@ cppcheck:
 	@echo "cppcheck: clean ($(words $(CPPCHECK_SRCS)) files)"
 
 # clang-format check (.clang-format holds STYLE.md's settings); `make format FIX=1` rewrites.
-FORMAT_SRCS := $(sort $(wildcard common/*.[ch] broker_plugin/*.[ch] tests/unit/*/*.[ch] \
+FORMAT_SRCS := $(sort $(wildcard common/*.[ch] broker_plugin/*.[ch] bridge/*.[ch] tests/unit/*/*.[ch] \
     firmware_client/*/*.[ch] firmware_client/ports/*/*.[ch] tools/*/*.[ch] tests/fuzz/*.c))
 format:
 	@$(if $(FIX),clang-format -i $(FORMAT_SRCS),clang-format --dry-run --Werror $(FORMAT_SRCS))
@@ -72,6 +72,10 @@ format:
 
 test-integration: all
 	@cd tests/integration && $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Browser tests: playwright-core (npm, installed by tools/deps.sh) driving Debian's chromium.
+test-browser: all
+	@node --test tests/browser/
 
 bench: deps all
 	@mkdir -p $(B)/bench

@@ -10,12 +10,16 @@ BASE_PKGS=(
     libcjson-dev libjwt-dev libssl-dev libcmocka-dev uthash-dev
     python3 python3-pytest python3-paho-mqtt python3-jwt
     clang libclang-rt-14-dev procps psmisc
+    libwebsockets-dev libhiredis-dev libuv1-dev redis-server redis-tools
+    python3-redis python3-websockets chromium
 )
 FIRMWARE_PKGS=(
     gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib libmbedtls-dev
 )
 
 want=("${BASE_PKGS[@]}" "${FIRMWARE_PKGS[@]}")
+# Node.js and npm (browser tests, Socket.IO benchmark): Debian's, unless a node with npm is here.
+command -v npm >/dev/null || want+=(nodejs npm)
 
 missing=()
 for p in "${want[@]}"; do
@@ -24,7 +28,22 @@ for p in "${want[@]}"; do
     fi
 done
 
+npm_deps() { # npm packages for the browser tests and the benchmarks, from each package.json's lock
+    local d
+    for d in tests/browser tools/bench/socketio; do
+        [ -f "$d/package.json" ] || continue
+        if [ ! -d "$d/node_modules" ] || [ "$d/package.json" -nt "$d/node_modules" ]; then
+            echo "deps: npm install in $d" >&2
+            (cd "$d" && npm install --no-audit --no-fund --loglevel=error >/dev/null) ||
+                { echo "deps: npm install failed in $d" >&2; exit 1; }
+            touch "$d/node_modules"
+        fi
+    done
+}
+cd "$(dirname "$0")/.."
+
 if [ ${#missing[@]} -eq 0 ]; then
+    npm_deps
     exit 0
 fi
 
@@ -44,4 +63,5 @@ for svc in mosquitto redis-server; do
         $SUDO systemctl stop "$svc" || true
     fi
 done
+npm_deps
 echo "deps: done" >&2
