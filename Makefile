@@ -59,7 +59,7 @@ test-checks: $(TEST_CHECKS)
 
 cppcheck:
 	@cppcheck --quiet --std=c99 --enable=warning,style,performance,portability --inline-suppr \
-	    --error-exitcode=1 --suppress=missingIncludeSystem -Icommon -Ibroker_plugin \
+	    --error-exitcode=1 --suppress=missingIncludeSystem -Icommon -Ibroker_plugin -Ibridge \
 	    -Ifirmware_client/include -Ifirmware_client/src $(CPPCHECK_SRCS)
 	@echo "cppcheck: clean ($(words $(CPPCHECK_SRCS)) files)"
 
