@@ -169,10 +169,39 @@ static int room_by_name(const void *a, const void *b)
                   (*(const struct pp_room *const *)b)->name);
 }
 
+/* The user listRooms speaks about: the caller, or for admins and bridge accounts the optional
+ * "username" (seen as a plain user: the bridge lists what a browser user may read). */
+static bool list_rooms_viewer(struct pp_ctl_call *c, struct pp_ctl_call *view)
+{
+    *view = *c;
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(c->cmd, "username");
+    if (u == NULL || (cJSON_IsString(u) && strcmp(u->valuestring, c->caller) == 0)) {
+        return true;
+    }
+    const char *user = pp_ctl_name(c, "username");
+    if (user == NULL) {
+        return false;
+    }
+    bool bridge = c->env->is_bridge != NULL && c->env->is_bridge(c->env->kick_ctx, c->caller);
+    if (!c->is_admin && !bridge) {
+        pp_ctl_error(c, "permission denied: listRooms for another user is for admins and bridge "
+                        "accounts");
+        return false;
+    }
+    view->caller = user;
+    view->is_admin = false;
+    return true;
+}
+
 /* listRooms: public rooms plus the private ones the caller has a role in (admins: all), each
  * with the caller's role when there is one. */
-void pp_ctl_list_rooms(struct pp_ctl_call *c)
+void pp_ctl_list_rooms(struct pp_ctl_call *call)
 {
+    struct pp_ctl_call view;
+    if (!list_rooms_viewer(call, &view)) {
+        return;
+    }
+    const struct pp_ctl_call *c = &view;
     struct room_list l = {0};
     cJSON *data = NULL;
     if (pp_index_rooms_each(c->env->index, collect_room, &l) == 0) {
@@ -203,7 +232,7 @@ void pp_ctl_list_rooms(struct pp_ctl_call *c)
         }
     }
     free(l.v);
-    pp_ctl_data(c, data);
+    pp_ctl_data(call, data);
 }
 
 /* checkAccess: the room rule the plugin's ACL applies (pp_access_allows), for admins, bridge
