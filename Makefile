@@ -50,7 +50,7 @@ run: deps all
 # Every stage runs even when an earlier one failed (-k), and the exit status is non-zero if any did.
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory -k test-unit test-checks cppcheck test-integration
+	@$(MAKE) --no-print-directory -k test-unit test-checks cppcheck test-integration test-browser
 
 test-unit: $(UNIT_TESTS)
 	@fail=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || fail=1; done; exit $$fail

@@ -314,6 +314,14 @@ static int begin_request(struct pb_bridge *b, struct pb_req *r, struct lws *wsi,
     return 0;
 }
 
+/* A POST without a body gets no BODY_COMPLETION from libwebsockets: route it at once. */
+static bool empty_body(struct lws *wsi)
+{
+    char len[24];
+    int n = lws_hdr_copy(wsi, len, sizeof len, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    return n <= 0 || strcmp(len, "0") == 0;
+}
+
 static int write_answer(struct pb_req *r)
 {
     if (!r->ready) {
@@ -369,8 +377,11 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         if (begin_request(b, r, wsi, in) != 0) {
             return -1;
         }
-        if (r->post) {
+        if (r->post && !empty_body(wsi)) {
             return 0; /* routed when the body is in */
+        }
+        if (r->post && (r->body = calloc(1, 1)) == NULL) {
+            return -1;
         }
         return route(b, r);
     case LWS_CALLBACK_HTTP_BODY:

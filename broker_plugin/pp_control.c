@@ -30,6 +30,7 @@ static const struct {
     {"ban", pp_ctl_ban},
     {"unban", pp_ctl_unban},
     {"checkAccess", pp_ctl_check_access},
+    {"authenticate", pp_ctl_authenticate},
 };
 
 /* ---- replies ---------------------------------------------------------------------------- */

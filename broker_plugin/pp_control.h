@@ -17,6 +17,8 @@
 #include "pp_index.h"
 #include "pp_store.h"
 
+struct pp_auth;
+
 /* At most this many commands per batch; a longer batch is refused as a whole. */
 #define PP_CONTROL_MAX_COMMANDS 100
 
@@ -35,6 +37,9 @@ struct pp_control_env {
      * private room, or the room was deleted — so presence can say they are gone. Called with
      * kick_ctx after the change; strings borrowed for the call. */
     void (*room_left)(void *ctx, const char *room, const char *username);
+    /* Optional (NULL: authenticate is refused): the login checks CONNECTs use, for the
+     * authenticate command bridge accounts send on behalf of their clients. */
+    const struct pp_auth *auth;
 };
 
 /* Runs one {"commands":[...]} batch for caller (is_admin already includes the `admins` option

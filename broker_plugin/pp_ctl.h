@@ -73,5 +73,6 @@ void pp_ctl_remove_member(struct pp_ctl_call *c);
 void pp_ctl_set_role(struct pp_ctl_call *c);
 void pp_ctl_ban(struct pp_ctl_call *c);
 void pp_ctl_unban(struct pp_ctl_call *c);
+void pp_ctl_authenticate(struct pp_ctl_call *c); /* pp_ctl_auth.c */
 
 #endif

@@ -378,7 +378,8 @@ static struct pp_plugin *plugin_new(struct mosquitto_opt *options, int option_co
                                       .kick_user = queue_kick,
                                       .kick_ctx = pl,
                                       .is_bridge = is_bridge,
-                                      .room_left = room_left};
+                                      .room_left = room_left,
+                                      .auth = &pl->auth};
     return pl;
 fail:
     free(kv);
