@@ -17,6 +17,7 @@
 
 #define RETRY_MIN_MS 250
 #define RETRY_MAX_MS 5000
+#define CONNECT_TIMEOUT_MS 1000
 
 /* A message on its way to Redis: in flight (an XADD's privdata) or in the spool. */
 struct rec {
@@ -36,6 +37,9 @@ struct pb_store {
     redisAsyncContext *sub;
     bool cmd_up, sub_up;
     uv_timer_t retry;
+    uv_timer_t watch;   /* gives up on connects that never finish */
+    int64_t connect_ms; /* when the pending connects were started */
+    int closing;
     unsigned retry_ms;
     struct rec *spool_head, *spool_tail;
     size_t spooled;
@@ -153,9 +157,37 @@ static redisAsyncContext *open_one(struct pb_bridge *b)
     return c;
 }
 
+/* hiredis 0.14's libuv adapter ignores a poll error, so a refused connect never calls back:
+ * a connect not done within CONNECT_TIMEOUT_MS is dropped here and tried again. */
+static void on_watch(uv_timer_t *t)
+{
+    struct pb_bridge *b = t->data;
+    struct pb_store *s = b->store;
+    if (pb_now_ms() - s->connect_ms < CONNECT_TIMEOUT_MS) {
+        return;
+    }
+    bool dropped = false;
+    if (s->cmd != NULL && !s->cmd_up) {
+        redisAsyncFree(s->cmd); /* never connected: no callback runs */
+        s->cmd = NULL;
+        dropped = true;
+    }
+    if (s->sub != NULL && !s->sub_up) {
+        redisAsyncFree(s->sub);
+        s->sub = NULL;
+        dropped = true;
+    }
+    if (dropped) {
+        pb_log(PB_LOG_WARNING, "redis %s:%u: cannot connect (retrying)", b->conf.redis_host,
+               b->conf.redis_port);
+        schedule_retry(b);
+    }
+}
+
 static void store_connect(struct pb_bridge *b)
 {
     struct pb_store *s = b->store;
+    s->connect_ms = pb_now_ms();
     if (s->cmd == NULL) {
         s->cmd = open_one(b);
     }
@@ -182,7 +214,9 @@ int pb_store_start(struct pb_bridge *b)
     snprintf(s->channel, sizeof s->channel, "%sfanout", b->conf.redis_prefix);
     s->retry_ms = RETRY_MIN_MS;
     uv_timer_init(b->loop, &s->retry);
-    s->retry.data = b;
+    uv_timer_init(b->loop, &s->watch);
+    s->retry.data = s->watch.data = b;
+    uv_timer_start(&s->watch, on_watch, 250, 250);
     b->store = s;
     store_connect(b);
     return 0;
@@ -191,8 +225,10 @@ int pb_store_start(struct pb_bridge *b)
 static void free_timer(uv_handle_t *h)
 {
     struct pb_store *s = h->data;
-    free(s->fanout_buf);
-    free(s);
+    if (--s->closing == 0) { /* both timers live in s */
+        free(s->fanout_buf);
+        free(s);
+    }
 }
 
 void pb_store_stop(struct pb_bridge *b)
@@ -218,8 +254,11 @@ void pb_store_stop(struct pb_bridge *b)
         free(r);
     }
     uv_timer_stop(&s->retry);
-    s->retry.data = s;
+    uv_timer_stop(&s->watch);
+    s->retry.data = s->watch.data = s;
+    s->closing = 2;
     uv_close((uv_handle_t *)&s->retry, free_timer);
+    uv_close((uv_handle_t *)&s->watch, free_timer);
     b->store = NULL;
 }
 
@@ -662,14 +701,26 @@ static void on_resume_info(redisAsyncContext *c, void *reply, void *priv)
     if (rep->type == REDIS_REPLY_ARRAY) {
         const redisReply *last = info_field(rep, "last-generated-id");
         const redisReply *del = info_field(rep, "max-deleted-entry-id");
-        struct pb_id since, l, d = {0, 0};
+        const redisReply *added = info_field(rep, "entries-added");
+        const redisReply *length = info_field(rep, "length");
+        const redisReply *first = info_field(rep, "recorded-first-entry-id");
+        struct pb_id since, l, d = {0, 0}, f = {0, 0};
         if (last != NULL && last->type == REDIS_REPLY_STRING && pb_id_parse(last->str, &l) &&
             pb_id_parse(q->since, &since)) {
             snprintf(q->last, sizeof q->last, "%s", last->str);
             if (del != NULL && del->type == REDIS_REPLY_STRING) {
                 pb_id_parse(del->str, &d);
             }
-            q->recovered = pb_id_cmp(since, l) <= 0 && pb_id_cmp(d, since) <= 0;
+            if (first != NULL && first->type == REDIS_REPLY_STRING) {
+                pb_id_parse(first->str, &f);
+            }
+            /* XDEL records max-deleted-entry-id, but MAXLEN trimming does not (Redis 7.0): when
+             * entries are gone (added > length), the gap is whole only if the cursor is at or
+             * after the first entry still held. */
+            bool trimmed = added != NULL && length != NULL && added->type == REDIS_REPLY_INTEGER &&
+                           length->type == REDIS_REPLY_INTEGER && added->integer > length->integer;
+            q->recovered = pb_id_cmp(since, l) <= 0 && pb_id_cmp(d, since) <= 0 &&
+                           (!trimmed || pb_id_cmp(f, since) <= 0);
         }
     }
     /* the XRANGE was sent right after the XINFO (pipelined); nothing to do until it answers */

@@ -17,6 +17,10 @@
 #include "pc_name.h"
 
 #define WRITES_PER_CALLBACK 32
+/* lws_write()'s close opcode: lws-write.h keeps it out of the enum ("handled by
+ * lws_close_reason"), which does not work from WRITEABLE; its value is the RFC 6455 opcode 8's
+ * position in lws' enum, 4. */
+#define PB_WS_OPCODE_CLOSE 4
 
 static struct pb_bridge *bridge_of(struct lws *wsi)
 {
@@ -552,8 +556,15 @@ static int receive(struct pb_bridge *b, struct pb_conn *c, const char *in, size_
 static int write_some(struct pb_bridge *b, struct pb_conn *c)
 {
     if (c->close_code != 0) {
-        lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
-                         (unsigned char *)(uintptr_t)c->close_reason, strlen(c->close_reason));
+        /* The close frame is written here: returning -1 after lws_close_reason() from a
+         * WRITEABLE callback drops the connection without one (libwebsockets 4.1). */
+        unsigned char frame[LWS_PRE + 125];
+        size_t n = strlen(c->close_reason);
+        n = n > 120 ? 120 : n;
+        frame[LWS_PRE] = (unsigned char)(c->close_code >> 8);
+        frame[LWS_PRE + 1] = (unsigned char)(c->close_code & 0xff);
+        memcpy(frame + LWS_PRE + 2, c->close_reason, n);
+        lws_write(c->wsi, frame + LWS_PRE, n + 2, (enum lws_write_protocol)PB_WS_OPCODE_CLOSE);
         return -1;
     }
     for (int i = 0; i < WRITES_PER_CALLBACK; i++) {
